@@ -1,0 +1,72 @@
+"""The `scorecards` command line (typer + rich).
+
+Exit codes: 0 ok, 1 findings a command was asked to fail on (or invalid
+definitions for `validate`), 2 bad input or configuration. Each command group
+lives in its own module and registers itself on `app` when imported below.
+"""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Annotated
+
+import typer
+from rich.console import Console
+
+from scorecards.errors import DefinitionsError, ScorecardsError
+from scorecards.settings import Settings
+from scorecards.stores import Store, open_store
+
+EXIT_FINDINGS = 1
+EXIT_BAD_INPUT = 2
+
+app = typer.Typer(
+    help="Score Backstage catalog entities with checks written in YAML and CEL.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+out = Console(highlight=False)
+err = Console(stderr=True, highlight=False)
+
+CatalogOption = Annotated[
+    str | None, typer.Option("--catalog", help="Catalog file, folder or glob [SCORECARDS_CATALOG].")
+]
+DefinitionsOption = Annotated[
+    str | None,
+    typer.Option("--definitions", help="Definitions folder [SCORECARDS_DEFINITIONS]."),
+]
+StoreOption = Annotated[
+    str | None, typer.Option("--store", help="Store URL [SCORECARDS_STORE_URL].")
+]
+FormatOption = Annotated[str, typer.Option("--format", help="text or json.")]
+
+
+@contextmanager
+def user_errors() -> Iterator[None]:
+    """Turn our errors into a clear message and exit code 2, never a traceback."""
+    try:
+        yield
+    except DefinitionsError as exc:
+        err.print(str(exc), markup=False)
+        raise typer.Exit(EXIT_BAD_INPUT) from None
+    except ScorecardsError as exc:
+        err.print(f"error: {exc}", markup=False)
+        raise typer.Exit(EXIT_BAD_INPUT) from None
+
+
+def open_configured_store(settings: Settings) -> Store:
+    return open_store(settings.store_url)
+
+
+def main() -> None:
+    try:
+        app()
+    except KeyboardInterrupt:
+        sys.exit(130)
+
+
+# Command modules register their commands on `app`.
+from scorecards.cli import core  # noqa: E402, F401

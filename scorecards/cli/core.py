@@ -1,0 +1,139 @@
+"""Core commands: validate, run, score."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from typing import Annotated
+
+import typer
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+from scorecards import render
+from scorecards.cli import (
+    EXIT_BAD_INPUT,
+    EXIT_FINDINGS,
+    CatalogOption,
+    DefinitionsOption,
+    FormatOption,
+    StoreOption,
+    app,
+    err,
+    open_configured_store,
+    out,
+    user_errors,
+)
+from scorecards.definitions.compiled import Definitions
+from scorecards.definitions.loader import load_definitions
+from scorecards.errors import DefinitionsError
+from scorecards.refs import entity_ref, normalize_ref
+from scorecards.runs import run_in_process
+from scorecards.settings import load_settings
+from scorecards.sources.catalog_files import load_catalog_files
+from scorecards.sources.fact_files import load_fact_files
+from scorecards.stores import Run
+from scorecards.timeutil import utcnow
+
+
+@app.command()
+def validate(
+    folder: Annotated[str | None, typer.Argument(help="Definitions folder.")] = None,
+) -> None:
+    """Check definitions: YAML, keys, ids, references, CEL, and every inline test."""
+    settings = load_settings(definitions=folder)
+    try:
+        definitions = load_definitions(settings.definitions)
+    except DefinitionsError as exc:
+        err.print(str(exc), markup=False)
+        raise typer.Exit(EXIT_FINDINGS) from None
+    for warning in definitions.warnings:
+        err.print(f"warning: {warning}", markup=False)
+    tests = sum(len(c.spec.tests) for c in definitions.checks.values())
+    out.print(
+        f"ok: {len(definitions.checks)} checks, {len(definitions.scorecards)} scorecards, "
+        f"{len(definitions.campaigns)} campaigns, {len(definitions.exemptions)} exemptions, "
+        f"{len(definitions.sources)} sources; {tests} inline tests passed "
+        f"(version {definitions.version})",
+        markup=False,
+    )
+
+
+@app.command()
+def run(
+    catalog: CatalogOption = None,
+    definitions_folder: DefinitionsOption = None,
+    store: StoreOption = None,
+    facts: Annotated[
+        str | None, typer.Option("--facts", help="Folder of pushed-style fact files.")
+    ] = None,
+    batch_size: Annotated[int | None, typer.Option("--batch-size", min=1)] = None,
+) -> None:
+    """Collect, evaluate and store scores for every catalog entity."""
+    with user_errors():
+        settings = load_settings(
+            catalog=catalog,
+            definitions=definitions_folder,
+            store_url=store,
+            facts=facts,
+            batch_size=batch_size,
+        )
+        definitions = load_definitions(settings.definitions)
+        now = utcnow()
+        entities = load_catalog_files(settings.catalog)
+        pushed = load_fact_files(settings.facts, now) if settings.facts else []
+        target = open_configured_store(settings)
+        with _progress(len(entities)) as advance:
+            finished = run_in_process(
+                target, definitions, entities, pushed, now, settings.batch_size, advance
+            )
+        evaluations = list(target.latest_evaluations([entity_ref(e) for e in entities]).values())
+        render.run_summary(out, definitions, finished, evaluations)
+        if finished.errors:
+            for error in finished.errors:
+                err.print(f"error: {error}", markup=False)
+
+
+@contextmanager
+def _progress(total: int) -> Iterator[Callable[[Run], None]]:
+    if not err.is_terminal:
+        yield lambda run: None
+        return
+    columns = (
+        TextColumn("scoring"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+    )
+    with Progress(*columns, console=err, transient=True) as progress:
+        task = progress.add_task("scoring", total=total)
+
+        def advance(run: Run) -> None:
+            progress.update(task, completed=run.entities_done + run.entities_failed)
+
+        yield advance
+
+
+@app.command()
+def score(
+    entity: Annotated[str, typer.Argument(help="Entity ref, e.g. component:default/payments-api.")],
+    definitions_folder: DefinitionsOption = None,
+    store: StoreOption = None,
+    output_format: FormatOption = "text",
+) -> None:
+    """Explain one entity's scores: every scorecard, every check, why, and how to fix."""
+    with user_errors():
+        settings = load_settings(definitions=definitions_folder, store_url=store)
+        definitions: Definitions = load_definitions(settings.definitions, run_tests=False)
+        ref = normalize_ref(entity, default_kind="component")
+        evaluation = open_configured_store(settings).latest_evaluations([ref]).get(ref)
+    if evaluation is None:
+        err.print(
+            f"error: no scores stored for {ref} — check the ref, or run `scorecards run` first",
+            markup=False,
+        )
+        raise typer.Exit(EXIT_BAD_INPUT)
+    if output_format == "json":
+        out.print_json(json.dumps(evaluation.to_dict()))
+    else:
+        render.entity_explanation(out, definitions, evaluation)

@@ -1,0 +1,111 @@
+"""Definitions as the evaluator uses them: validated specs with compiled CEL."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+
+from scorecards.cel import Expression
+from scorecards.definitions.specs import (
+    CampaignSpec,
+    CheckSpec,
+    ExemptionSpec,
+    ScorecardSpec,
+    SourceSpec,
+)
+from scorecards.errors import Problem
+from scorecards.scoring import LevelRule
+
+
+@dataclass(frozen=True)
+class Location:
+    file: str
+    line: int
+
+    def __str__(self) -> str:
+        return f"{self.file}:{self.line}"
+
+
+@dataclass(frozen=True)
+class Check:
+    spec: CheckSpec
+    location: Location
+    applies: Expression | None  # None: applies to every entity
+    rule: Expression
+    message: Expression | None
+    fact_sources: frozenset[str]  # sources whose timestamps a result records
+    test_lines: tuple[int, ...] = ()
+
+    @property
+    def id(self) -> str:
+        return self.spec.id
+
+    @property
+    def weight(self) -> float:
+        return self.spec.effective_weight
+
+
+@dataclass(frozen=True)
+class Scorecard:
+    spec: ScorecardSpec
+    location: Location
+    applies: Expression | None
+    weights: tuple[tuple[str, float], ...]  # (check id, weight in this scorecard)
+    levels: tuple[LevelRule, ...]
+
+    @property
+    def id(self) -> str:
+        return self.spec.id
+
+
+@dataclass(frozen=True)
+class Campaign:
+    spec: CampaignSpec
+    location: Location
+    applies: Expression | None
+
+    @property
+    def id(self) -> str:
+        return self.spec.id
+
+
+@dataclass(frozen=True)
+class Exemption:
+    spec: ExemptionSpec
+    location: Location
+    entity_ref: str
+
+    def is_active(self, today: date) -> bool:
+        """Valid through its `expires` day, inclusive."""
+        return today <= self.spec.expires
+
+
+@dataclass(frozen=True)
+class Source:
+    spec: SourceSpec
+    location: Location
+    applies: Expression | None
+    url: Expression | None
+    facts: Mapping[str, Expression]
+
+    @property
+    def id(self) -> str:
+        return self.spec.id
+
+
+@dataclass(frozen=True)
+class Definitions:
+    """A whole definitions folder, loaded at once and versioned by a content hash."""
+
+    checks: Mapping[str, Check]
+    scorecards: Mapping[str, Scorecard]
+    campaigns: Mapping[str, Campaign]
+    exemptions: Mapping[tuple[str, str], Exemption]  # (check id, entity ref)
+    sources: Mapping[str, Source]
+    version: str
+    warnings: tuple[Problem, ...] = ()
+    max_ages: Mapping[str, timedelta] = field(default_factory=dict)  # source id -> default maxAge
+
+    def max_age(self, check: Check, source: str) -> timedelta | None:
+        return check.spec.max_age or self.max_ages.get(source)

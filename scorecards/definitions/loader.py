@@ -1,0 +1,452 @@
+"""Load a definitions folder: parse, validate, compile, test — all or nothing.
+
+Every problem in the folder is collected and raised at once as a
+`DefinitionsError`; a folder with any problem loads nothing, so a running
+service keeps its previous, good definitions.
+"""
+
+from __future__ import annotations
+
+import difflib
+import hashlib
+import json
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+import yaml
+from pydantic import BaseModel, ValidationError
+
+from scorecards.cel import Expression, compile_expression
+from scorecards.definitions.compiled import (
+    Campaign,
+    Check,
+    Definitions,
+    Exemption,
+    Location,
+    Scorecard,
+    Source,
+)
+from scorecards.definitions.specs import (
+    TOP_LEVEL_KEYS,
+    CampaignSpec,
+    CheckSpec,
+    ExemptionSpec,
+    ScorecardSpec,
+    SourceSpec,
+)
+from scorecards.errors import CatalogError, CelSyntaxError, DefinitionsError, Problem
+from scorecards.refs import normalize_ref
+from scorecards.scoring import LevelRule
+from scorecards.timeutil import utcnow
+from scorecards.yamlfile import describe_yaml_error, line_of, load_located
+
+SPEC_TYPES: dict[str, type[BaseModel]] = {
+    "checks": CheckSpec,
+    "scorecards": ScorecardSpec,
+    "campaigns": CampaignSpec,
+    "exemptions": ExemptionSpec,
+    "sources": SourceSpec,
+}
+KIND_NAMES = {
+    "checks": "check",
+    "scorecards": "scorecard",
+    "campaigns": "campaign",
+    "exemptions": "exemption",
+    "sources": "source",
+}
+
+
+@dataclass
+class _Item:
+    section: str
+    data: Any
+    location: Location
+    spec: Any = None
+
+    @property
+    def kind(self) -> str:
+        return KIND_NAMES[self.section]
+
+    @property
+    def id(self) -> str | None:
+        key = "check" if self.section == "exemptions" else "id"
+        value = self.data.get(key) if isinstance(self.data, dict) else None
+        return str(value) if value is not None else None
+
+    def line(self, *path: str | int) -> int:
+        return line_of(self.data, tuple(path), self.location.line)
+
+    def problem(self, message: str, *path: str | int, **extra: str | None) -> Problem:
+        return Problem(self.location.file, self.line(*path), self.kind, self.id, message, **extra)
+
+
+def load_definitions(
+    folder: str | Path, *, now: datetime | None = None, run_tests: bool = True
+) -> Definitions:
+    """Load every `*.yaml` under `folder`; raise DefinitionsError listing all problems."""
+    root = Path(folder)
+    problems: list[Problem] = []
+    items = list(_read_items(root, problems))
+    for item in items:
+        _validate_item(item, problems)
+    valid = [item for item in items if item.spec is not None]
+    _check_unique_ids(valid, problems)
+    definitions = _compile(valid, problems)
+    if definitions is not None and run_tests and not problems:
+        from scorecards.definitions.inline_tests import run_inline_tests
+
+        problems.extend(run_inline_tests(definitions, now or utcnow()))
+    if problems or definitions is None:
+        raise DefinitionsError(problems)
+    return definitions
+
+
+def _display(path: Path) -> str:
+    try:
+        return str(path.resolve().relative_to(Path.cwd()))
+    except ValueError:
+        return str(path)
+
+
+def _definition_files(root: Path) -> list[Path]:
+    return sorted(p for pattern in ("*.yaml", "*.yml") for p in root.rglob(pattern))
+
+
+def _read_items(root: Path, problems: list[Problem]) -> Iterator[_Item]:
+    if not root.is_dir():
+        problems.append(
+            Problem(
+                _display(root),
+                1,
+                "folder",
+                None,
+                "is not a folder",
+                hint="pass the folder that holds your *.yaml definitions, e.g. checks/",
+            )
+        )
+        return
+    files = _definition_files(root)
+    if not files:
+        problems.append(
+            Problem(
+                _display(root),
+                1,
+                "folder",
+                None,
+                "holds no *.yaml files",
+                hint="definitions live in files such as checks/maturity.yaml",
+            )
+        )
+    for path in files:
+        name = _display(path)
+        try:
+            document = load_located(path.read_text(encoding="utf-8"))
+        except yaml.YAMLError as exc:
+            line, message = describe_yaml_error(path, exc)
+            problems.append(
+                Problem(
+                    name,
+                    line,
+                    "file",
+                    None,
+                    message,
+                    hint="check indentation and quoting around that line",
+                )
+            )
+            continue
+        except (OSError, UnicodeDecodeError) as exc:
+            problems.append(Problem(name, 1, "file", None, f"cannot be read: {exc}"))
+            continue
+        if document is None:
+            continue
+        if not isinstance(document, dict):
+            problems.append(
+                Problem(
+                    name,
+                    1,
+                    "file",
+                    None,
+                    f"top level must be a mapping, got {type(document).__name__}",
+                    hint=f"use the keys {', '.join(TOP_LEVEL_KEYS)}",
+                )
+            )
+            continue
+        yield from _section_items(name, document, problems)
+
+
+def _section_items(name: str, document: Any, problems: list[Problem]) -> Iterator[_Item]:
+    for key, value in document.items():
+        line = line_of(document, (key,))
+        if key not in SPEC_TYPES:
+            problems.append(
+                Problem(
+                    name,
+                    line,
+                    "file",
+                    None,
+                    f"unknown top-level key '{key}'",
+                    hint=_did_you_mean(key, TOP_LEVEL_KEYS),
+                )
+            )
+            continue
+        if value is None:
+            continue
+        if not isinstance(value, list):
+            problems.append(
+                Problem(
+                    name,
+                    line,
+                    "file",
+                    None,
+                    f"'{key}' must be a list, got {type(value).__name__}",
+                    hint=f"write each entry as '- ...' under '{key}:'",
+                )
+            )
+            continue
+        for index, entry in enumerate(value):
+            entry_line = getattr(entry, "line", line + index + 1)
+            yield _Item(key, entry, Location(name, entry_line))
+
+
+def _did_you_mean(word: str, choices: Any) -> str:
+    close = difflib.get_close_matches(word, list(choices), n=1)
+    allowed = ", ".join(choices)
+    return f"did you mean '{close[0]}'? allowed: {allowed}" if close else f"allowed: {allowed}"
+
+
+def _validate_item(item: _Item, problems: list[Problem]) -> None:
+    spec_type = SPEC_TYPES[item.section]
+    if not isinstance(item.data, dict):
+        problems.append(
+            item.problem(f"each entry must be a mapping, got {type(item.data).__name__}")
+        )
+        return
+    try:
+        item.spec = spec_type.model_validate(item.data)
+    except ValidationError as exc:
+        for error in exc.errors():
+            problems.append(_validation_problem(item, spec_type, error))
+
+
+def _validation_problem(item: _Item, spec_type: type[BaseModel], error: Any) -> Problem:
+    loc = tuple(part for part in error["loc"] if isinstance(part, str | int))
+    path = ".".join(str(p) for p in loc) or "entry"
+    if error["type"] == "extra_forbidden":
+        fields = [f.alias or name for name, f in spec_type.model_fields.items()]
+        return item.problem(f"unknown key '{path}'", *loc, hint=_did_you_mean(str(loc[-1]), fields))
+    if error["type"] == "missing":
+        return item.problem(f"'{path}' is required", *loc)
+    value = error.get("input")
+    shown = repr(value) if not isinstance(value, dict | list) else None
+    message = error["msg"].removeprefix("Value error, ")
+    text = f"{path}: {message}" + (f" (got {shown})" if shown else "")
+    return item.problem(text, *loc, hint=_hint_for(path))
+
+
+def _hint_for(path: str) -> str | None:
+    hints = {
+        "severity": "one of critical, high, medium, low",
+        "id": "ids are lower-case words joined by '-', e.g. has-owner",
+        "expires": "a date such as 2027-01-31",
+        "deadline": "a date such as 2027-01-31",
+        "maxAge": "a duration such as 12h, 7d or 2w",
+        "weight": "a positive number",
+    }
+    return hints.get(path.split(".")[-1])
+
+
+def _check_unique_ids(items: list[_Item], problems: list[Problem]) -> None:
+    seen: dict[Any, _Item] = {}
+    for item in items:
+        key: Any = (
+            ("exemption", item.spec.check, item.spec.entity.lower())
+            if item.section == "exemptions"
+            else item.spec.id
+        )
+        first = seen.setdefault(key, item)
+        if first is not item:
+            problems.append(
+                item.problem(
+                    f"duplicate id: already defined as {first.kind} at {first.location}",
+                    "id" if item.section != "exemptions" else "check",
+                    hint="ids are unique across the whole definitions folder; rename one",
+                )
+            )
+
+
+def _compile(items: list[_Item], problems: list[Problem]) -> Definitions | None:
+    before = len(problems)
+    by_section: dict[str, list[_Item]] = {section: [] for section in SPEC_TYPES}
+    for item in items:
+        by_section[item.section].append(item)
+    checks = {c.id: c for item in by_section["checks"] if (c := _compile_check(item, problems))}
+    scorecards = {}
+    for item in by_section["scorecards"]:
+        scorecard = _compile_scorecard(item, checks, problems)
+        if scorecard is not None:
+            scorecards[scorecard.id] = scorecard
+    campaigns = {}
+    for item in by_section["campaigns"]:
+        _require_known_checks(item, item.spec.checks, checks, problems)
+        campaigns[item.spec.id] = Campaign(
+            item.spec, item.location, _compile_optional(item, "applies", problems)
+        )
+    exemptions = {}
+    for item in by_section["exemptions"]:
+        exemption = _compile_exemption(item, checks, problems)
+        if exemption is not None:
+            exemptions[(exemption.spec.check, exemption.entity_ref)] = exemption
+    sources = {s.id: s for item in by_section["sources"] if (s := _compile_source(item, problems))}
+    if len(problems) > before:
+        return None
+    return Definitions(
+        checks=checks,
+        scorecards=scorecards,
+        campaigns=campaigns,
+        exemptions=exemptions,
+        sources=sources,
+        version=_version([item.spec for item in items]),
+        warnings=tuple(_warnings(checks)),
+        max_ages={s.id: s.spec.max_age for s in sources.values() if s.spec.max_age},
+    )
+
+
+def _compile_field(
+    item: _Item, path: tuple[str, ...], source: str, problems: list[Problem]
+) -> Expression | None:
+    try:
+        return compile_expression(source)
+    except CelSyntaxError as exc:
+        problems.append(
+            item.problem(
+                f"{'.'.join(path)}: {exc}",
+                *path,
+                expression=exc.excerpt or source,
+                hint="CEL reference: https://github.com/google/cel-spec/blob/master/doc/langdef.md",
+            )
+        )
+        return None
+
+
+def _compile_optional(item: _Item, name: str, problems: list[Problem]) -> Expression | None:
+    """Compile an optional expression; the constant `true` compiles to nothing to run."""
+    source = getattr(item.spec, name)
+    if source is None or source.strip() == "true":
+        return None
+    return _compile_field(item, (name,), source, problems)
+
+
+def _compile_check(item: _Item, problems: list[Problem]) -> Check | None:
+    spec: CheckSpec = item.spec
+    count = len(problems)
+    applies = _compile_optional(item, "applies", problems)
+    rule = _compile_field(item, ("rule",), spec.rule, problems)
+    message = _compile_optional(item, "message", problems)
+    if rule is None or len(problems) > count:
+        return None
+    read = rule.fact_sources | (message.fact_sources if message else frozenset())
+    test_lines = tuple(item.line("tests", index) for index in range(len(spec.tests)))
+    return Check(
+        spec, item.location, applies, rule, message, frozenset(spec.requires) | read, test_lines
+    )
+
+
+def _compile_scorecard(
+    item: _Item, checks: dict[str, Check], problems: list[Problem]
+) -> Scorecard | None:
+    spec: ScorecardSpec = item.spec
+    refs = spec.check_refs
+    _require_known_checks(item, [r.id for r in refs], checks, problems)
+    included = {r.id for r in refs}
+    for index, level in enumerate(spec.levels):
+        for check_id in level.checks:
+            if check_id not in included:
+                problems.append(
+                    item.problem(
+                        f"level '{level.name}' requires check '{check_id}', "
+                        "which the scorecard does not include",
+                        "levels",
+                        index,
+                        "checks",
+                        hint=f"add '{check_id}' to the scorecard's checks, or remove it from the level",
+                    )
+                )
+    applies = _compile_optional(item, "applies", problems)
+    weights = tuple(
+        (r.id, r.weight if r.weight is not None else checks[r.id].weight)
+        for r in refs
+        if r.id in checks
+    )
+    levels = tuple(LevelRule(lv.name, tuple(lv.checks), lv.min_score) for lv in spec.levels)
+    return Scorecard(spec, item.location, applies, weights, levels)
+
+
+def _require_known_checks(
+    item: _Item, ids: list[str], checks: dict[str, Check], problems: list[Problem]
+) -> None:
+    for check_id in ids:
+        if check_id not in checks:
+            problems.append(
+                item.problem(
+                    f"unknown check '{check_id}'", "checks", hint=_did_you_mean(check_id, checks)
+                )
+            )
+
+
+def _compile_exemption(
+    item: _Item, checks: dict[str, Check], problems: list[Problem]
+) -> Exemption | None:
+    spec: ExemptionSpec = item.spec
+    if spec.check not in checks:
+        problems.append(
+            item.problem(
+                f"unknown check '{spec.check}'", "check", hint=_did_you_mean(spec.check, checks)
+            )
+        )
+        return None
+    try:
+        ref = normalize_ref(spec.entity)
+    except CatalogError as exc:
+        problems.append(item.problem(str(exc), "entity"))
+        return None
+    return Exemption(spec, item.location, ref)
+
+
+def _compile_source(item: _Item, problems: list[Problem]) -> Source | None:
+    spec: SourceSpec = item.spec
+    count = len(problems)
+    applies = _compile_optional(item, "applies", problems)
+    url = _compile_field(item, ("url",), spec.url, problems) if spec.url else None
+    facts = {
+        name: expression
+        for name, text in spec.facts.items()
+        if (expression := _compile_field(item, ("facts", name), text, problems)) is not None
+    }
+    if len(problems) > count:
+        return None
+    return Source(spec, item.location, applies, url, facts)
+
+
+def _warnings(checks: dict[str, Check]) -> Iterator[Problem]:
+    for check in checks.values():
+        unrequired = sorted(check.rule.fact_sources - set(check.spec.requires))
+        if unrequired:
+            yield Problem(
+                check.location.file,
+                check.location.line,
+                "check",
+                check.id,
+                f"rule reads facts of {', '.join(unrequired)} without listing them in requires",
+                hint="add them to `requires` so missing or stale facts give unknown, not error",
+            )
+
+
+def _version(specs: list[Any]) -> str:
+    """A hash of the definitions' content: formatting and comments do not change it."""
+    canonical = sorted(
+        json.dumps(spec.model_dump(mode="json", by_alias=True), sort_keys=True) for spec in specs
+    )
+    return hashlib.sha256("\n".join(canonical).encode()).hexdigest()[:16]

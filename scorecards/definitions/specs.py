@@ -1,0 +1,163 @@
+"""The YAML definitions format (DESIGN section 2) as pydantic models.
+
+These validate what users write: unknown keys are errors, ids are kebab-case,
+severities, weights, scores and dates are checked. CEL is compiled later, by
+the loader, so every problem in a folder is reported at once.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime, timedelta
+from typing import Annotated, Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+
+from scorecards.results import Status
+from scorecards.timeutil import parse_duration
+
+Id = Annotated[str, Field(pattern=r"^[a-z0-9]+(-[a-z0-9]+)*$", max_length=100)]
+Severity = Literal["critical", "high", "medium", "low"]
+SEVERITY_WEIGHTS: dict[str, float] = {"critical": 10.0, "high": 7.5, "medium": 5.0, "low": 2.5}
+TOP_LEVEL_KEYS = ("checks", "scorecards", "campaigns", "exemptions", "sources")
+
+
+class Spec(BaseModel):
+    model_config = ConfigDict(extra="forbid", populate_by_name=True, frozen=True)
+
+
+def _duration(value: Any) -> Any:
+    if value is None or isinstance(value, timedelta):
+        return value
+    return parse_duration(str(value))
+
+
+class Link(Spec):
+    title: str
+    url: str
+
+
+class CheckTestSpec(Spec):
+    name: str | None = None
+    entity: dict[str, Any]
+    facts: dict[str, dict[str, Any]] = {}
+    now: datetime | None = None
+    expect: Status
+
+
+class CheckSpec(Spec):
+    id: Id
+    name: str
+    description: str = ""
+    category: str = "general"
+    severity: Severity = "medium"
+    weight: float | None = Field(default=None, gt=0, le=1000)
+    applies: str = "true"
+    requires: list[Id] = []
+    max_age: timedelta | None = Field(default=None, alias="maxAge")
+    rule: str
+    message: str | None = None
+    remediation: str = ""
+    links: list[Link] = []
+    tests: list[CheckTestSpec] = []
+
+    _parse_max_age = field_validator("max_age", mode="before")(_duration)
+
+    @property
+    def effective_weight(self) -> float:
+        return self.weight if self.weight is not None else SEVERITY_WEIGHTS[self.severity]
+
+
+class ScorecardCheckSpec(Spec):
+    id: Id
+    weight: float | None = Field(default=None, gt=0, le=1000)
+
+
+class LevelSpec(Spec):
+    name: Annotated[str, Field(min_length=1, max_length=50)]
+    checks: list[Id] = []
+    min_score: float | None = Field(default=None, ge=0, le=100, alias="minScore")
+
+
+class ScorecardSpec(Spec):
+    id: Id
+    name: str
+    description: str = ""
+    applies: str = "true"
+    checks: Annotated[list[Id | ScorecardCheckSpec], Field(min_length=1)]
+    levels: list[LevelSpec] = []
+
+    @property
+    def check_refs(self) -> list[ScorecardCheckSpec]:
+        return [
+            c if isinstance(c, ScorecardCheckSpec) else ScorecardCheckSpec(id=c)
+            for c in self.checks
+        ]
+
+    @model_validator(mode="after")
+    def _levels_are_consistent(self) -> ScorecardSpec:
+        names = [level.name for level in self.levels]
+        if len(set(names)) != len(names):
+            raise ValueError(f"level names repeat: {names}")
+        scores = [level.min_score for level in self.levels if level.min_score is not None]
+        if scores != sorted(scores):
+            raise ValueError(
+                f"levels are ordered lowest first, so their minScore must not decrease: {scores}"
+            )
+        return self
+
+
+class CampaignSpec(Spec):
+    id: Id
+    name: str
+    description: str = ""
+    checks: Annotated[list[Id], Field(min_length=1)]
+    applies: str = "true"
+    deadline: date
+    starts: date | None = None
+
+
+class ExemptionSpec(Spec):
+    check: Id
+    entity: str
+    reason: Annotated[str, Field(min_length=3)]
+    expires: date
+
+
+class FactSchemaSpec(Spec):
+    type: Literal["integer", "float", "string", "boolean", "datetime", "set", "object"]
+    description: str = ""
+
+
+class SourceSpec(Spec):
+    id: Id
+    type: Literal["http", "github", "catalog", "push"]
+    description: str = ""
+    schedule: str | None = None
+    applies: str = "true"
+    url: str | None = None
+    headers: dict[str, str] = {}
+    facts: dict[str, str] = {}
+    fact_schema: dict[str, FactSchemaSpec] = Field(default={}, alias="schema")
+    max_age: timedelta | None = Field(default=None, alias="maxAge")
+    timeout: float = Field(default=10.0, gt=0, le=300)
+    retries: int = Field(default=3, ge=0, le=10)
+    concurrency: int = Field(default=8, ge=1, le=64)
+
+    _parse_max_age = field_validator("max_age", mode="before")(_duration)
+
+    @field_validator("schedule")
+    @classmethod
+    def _schedule_is_cron(cls, value: str | None) -> str | None:
+        if value is not None:
+            from scorecards.schedules import parse_cron
+
+            parse_cron(value)
+        return value
+
+    @model_validator(mode="after")
+    def _http_needs_url_and_facts(self) -> SourceSpec:
+        if self.type == "http" and (not self.url or not self.facts):
+            raise ValueError(
+                "an http source needs `url` and `facts` (fact name -> CEL over response)"
+            )
+        return self

@@ -1,0 +1,50 @@
+"""Backstage entity documents: the minimal shape and the defaults Backstage sets."""
+
+from __future__ import annotations
+
+import copy
+from collections.abc import Mapping
+from typing import Any
+
+from scorecards.refs import DEFAULT_NAMESPACE
+
+Entity = dict[str, Any]
+
+
+def shape_problem(document: Any) -> str | None:
+    """What makes `document` not an entity, or None when it has the minimal shape."""
+    if not isinstance(document, Mapping):
+        return f"an entity must be a mapping, got {type(document).__name__}"
+    missing = [key for key in ("apiVersion", "kind", "metadata") if key not in document]
+    if missing:
+        return f"missing {', '.join(missing)}"
+    if not isinstance(document["kind"], str) or not document["kind"]:
+        return "kind must be a non-empty string"
+    metadata = document["metadata"]
+    if not isinstance(metadata, Mapping):
+        return "metadata must be a mapping"
+    name = metadata.get("name")
+    if not isinstance(name, str) or not name:
+        return "metadata.name must be a non-empty string"
+    namespace = metadata.get("namespace", DEFAULT_NAMESPACE)
+    if not isinstance(namespace, str) or not namespace:
+        return "metadata.namespace must be a non-empty string"
+    if "spec" in document and not isinstance(document["spec"], Mapping):
+        return "spec must be a mapping"
+    return None
+
+
+def normalize_entity(document: Mapping[str, Any]) -> Entity:
+    """A copy with the fields the Backstage catalog always fills in.
+
+    The catalog serves every entity with `metadata.namespace` and
+    `metadata.annotations` set, so rules may read them without a guard; entities
+    from files and inline tests get the same treatment to behave alike.
+    """
+    entity: Entity = copy.deepcopy(dict(document))
+    entity.setdefault("apiVersion", "backstage.io/v1alpha1")
+    metadata = entity.setdefault("metadata", {})
+    metadata.setdefault("namespace", DEFAULT_NAMESPACE)
+    if metadata.get("annotations") is None:
+        metadata["annotations"] = {}
+    return entity

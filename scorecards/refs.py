@@ -1,0 +1,45 @@
+"""Backstage entity references: `kind:namespace/name`, compared lower-cased."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from scorecards.errors import CatalogError
+
+DEFAULT_NAMESPACE = "default"
+
+
+def entity_ref(entity: Mapping[str, Any]) -> str:
+    """The lower-cased ref of an entity document."""
+    metadata = entity.get("metadata") or {}
+    namespace = metadata.get("namespace") or DEFAULT_NAMESPACE
+    return f"{entity['kind']}:{namespace}/{metadata['name']}".lower()
+
+
+def parse_ref(ref: str, default_kind: str | None = None) -> tuple[str, str, str]:
+    """Split `kind:namespace/name` (namespace and, with a default, kind optional)."""
+    text = ref.strip()
+    kind, sep, rest = text.partition(":")
+    if not sep:
+        if default_kind is None:
+            raise CatalogError(
+                f"entity ref '{ref}' has no kind — write it as kind:namespace/name, "
+                "e.g. component:default/payments-api"
+            )
+        kind, rest = default_kind, text
+    namespace, sep, name = rest.partition("/")
+    if not sep:
+        namespace, name = DEFAULT_NAMESPACE, rest
+    if not kind or not namespace or not name:
+        raise CatalogError(
+            f"entity ref '{ref}' is malformed — write it as kind:namespace/name, "
+            "e.g. component:default/payments-api"
+        )
+    return kind.lower(), namespace.lower(), name.lower()
+
+
+def normalize_ref(ref: str, default_kind: str | None = None) -> str:
+    """The canonical lower-cased form of a possibly abbreviated ref."""
+    kind, namespace, name = parse_ref(ref, default_kind)
+    return f"{kind}:{namespace}/{name}"

@@ -1,0 +1,116 @@
+"""What evaluation produces: a status per (entity, check), a score per (entity, scorecard).
+
+Plain slotted dataclasses: hundreds of thousands are made per run, so they stay
+cheap; `to_dict`/`from_dict` are the stored (JSON) form.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from enum import StrEnum
+from typing import Any
+
+from scorecards.timeutil import format_timestamp, parse_timestamp
+
+
+class Status(StrEnum):
+    PASS = "pass"
+    FAIL = "fail"
+    EXEMPT = "exempt"
+    UNKNOWN = "unknown"
+    ERROR = "error"
+    SKIP = "skip"
+
+
+COUNTS_FOR = frozenset({Status.PASS, Status.EXEMPT})
+COUNTED = frozenset({Status.PASS, Status.FAIL, Status.EXEMPT, Status.UNKNOWN, Status.ERROR})
+# A level's check condition holds for these: passing, waived, or not applicable.
+SATISFIES_LEVEL = frozenset({Status.PASS, Status.EXEMPT, Status.SKIP})
+
+
+@dataclass(slots=True)
+class CheckResult:
+    check_id: str
+    status: Status
+    message: str | None = None
+    fact_timestamps: dict[str, str] = field(default_factory=dict)
+
+    def to_dict(self) -> dict[str, Any]:
+        data: dict[str, Any] = {"check": self.check_id, "status": self.status.value}
+        if self.message is not None:
+            data["message"] = self.message
+        if self.fact_timestamps:
+            data["facts"] = self.fact_timestamps
+        return data
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> CheckResult:
+        return cls(
+            data["check"], Status(data["status"]), data.get("message"), dict(data.get("facts", {}))
+        )
+
+
+@dataclass(slots=True)
+class ScorecardResult:
+    scorecard_id: str
+    score: float | None
+    level: str | None
+    counts: dict[str, int]
+    error: str | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        data: dict[str, Any] = {
+            "scorecard": self.scorecard_id,
+            "score": self.score,
+            "level": self.level,
+            "counts": self.counts,
+        }
+        if self.error is not None:
+            data["error"] = self.error
+        return data
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> ScorecardResult:
+        return cls(
+            data["scorecard"], data["score"], data["level"], dict(data["counts"]), data.get("error")
+        )
+
+
+@dataclass(slots=True)
+class EntityEvaluation:
+    """Every result for one entity, explainable and reproducible from its inputs."""
+
+    entity_ref: str
+    evaluated_at: datetime
+    definitions_version: str
+    checks: list[CheckResult]
+    scorecards: list[ScorecardResult]
+    input_hash: str = ""
+
+    def check(self, check_id: str) -> CheckResult | None:
+        return next((r for r in self.checks if r.check_id == check_id), None)
+
+    def scorecard(self, scorecard_id: str) -> ScorecardResult | None:
+        return next((s for s in self.scorecards if s.scorecard_id == scorecard_id), None)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "entity": self.entity_ref,
+            "evaluated_at": format_timestamp(self.evaluated_at),
+            "definitions_version": self.definitions_version,
+            "input_hash": self.input_hash,
+            "checks": [r.to_dict() for r in self.checks],
+            "scorecards": [s.to_dict() for s in self.scorecards],
+        }
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> EntityEvaluation:
+        return cls(
+            entity_ref=data["entity"],
+            evaluated_at=parse_timestamp(data["evaluated_at"]),
+            definitions_version=data["definitions_version"],
+            checks=[CheckResult.from_dict(r) for r in data["checks"]],
+            scorecards=[ScorecardResult.from_dict(s) for s in data["scorecards"]],
+            input_hash=data.get("input_hash", ""),
+        )

@@ -1,0 +1,72 @@
+"""Configuration: flags, then `SCORECARDS_*` variables, then a config file, then defaults.
+
+The config file is `scorecards.yaml` in the working folder, or the file named by
+`SCORECARDS_CONFIG`. Secrets are `SecretStr`: they never print.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Any
+
+from pydantic import Field, SecretStr
+from pydantic_settings import (
+    BaseSettings,
+    PydanticBaseSettingsSource,
+    SettingsConfigDict,
+    YamlConfigSettingsSource,
+)
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+DEFAULT_STORE_URL = "sqlite:///.scorecards/scorecards.db"
+
+
+def bundled(relative: str) -> str:
+    """`relative` in the working folder when it exists there, else the bundled copy."""
+    local = Path(relative)
+    if local.exists() or not (PROJECT_ROOT / relative).exists():
+        return relative
+    return str(PROJECT_ROOT / relative)
+
+
+def _config_file() -> Path:
+    return Path(os.environ.get("SCORECARDS_CONFIG", "scorecards.yaml"))
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="SCORECARDS_", extra="ignore")
+
+    catalog: str = Field(default_factory=lambda: bundled("examples/catalog"))
+    definitions: str = Field(default_factory=lambda: bundled("checks"))
+    facts: str | None = Field(default_factory=lambda: bundled("examples/facts"))
+    store_url: str = DEFAULT_STORE_URL
+    broker_url: str | None = None
+    batch_size: int = Field(default=500, ge=1, le=100_000)
+    backstage_token: SecretStr | None = None
+    github_token: SecretStr | None = None
+    github_api_url: str = "https://api.github.com"
+    api_tokens: SecretStr | None = None  # comma-separated
+    token: SecretStr | None = None
+    host: str = "127.0.0.1"
+    port: int = Field(default=8321, ge=1, le=65535)
+
+    @classmethod
+    def settings_customise_sources(
+        cls,
+        settings_cls: type[BaseSettings],
+        init_settings: PydanticBaseSettingsSource,
+        env_settings: PydanticBaseSettingsSource,
+        dotenv_settings: PydanticBaseSettingsSource,
+        file_secret_settings: PydanticBaseSettingsSource,
+    ) -> tuple[PydanticBaseSettingsSource, ...]:
+        return (
+            init_settings,
+            env_settings,
+            YamlConfigSettingsSource(settings_cls, yaml_file=_config_file()),
+        )
+
+
+def load_settings(**flags: Any) -> Settings:
+    """Settings with the given flags (those not None) taking precedence."""
+    return Settings(**{key: value for key, value in flags.items() if value is not None})

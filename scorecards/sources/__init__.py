@@ -1,0 +1,1 @@
+"""Sources: where entities and facts come from (the edge of the engine)."""

@@ -1,0 +1,49 @@
+"""Stores: where facts, results and runs live. `open_store` picks one by URL."""
+
+from __future__ import annotations
+
+from urllib.parse import urlparse
+
+from scorecards.errors import ConfigurationError
+from scorecards.stores.base import (
+    RESULTS_SOURCE,
+    BatchOutcome,
+    Fact,
+    Retention,
+    Run,
+    RunState,
+    Store,
+)
+
+__all__ = [
+    "RESULTS_SOURCE",
+    "BatchOutcome",
+    "Fact",
+    "Retention",
+    "Run",
+    "RunState",
+    "Store",
+    "open_store",
+]
+
+
+def open_store(url: str, retention: Retention | None = None) -> Store:
+    """`sqlite:///relative/path.db`, `sqlite:////absolute/path.db` or `redis://host:port/db`."""
+    scheme = urlparse(url).scheme
+    if scheme == "sqlite":
+        from scorecards.stores.sqlite import SQLiteStore
+
+        path = url.removeprefix("sqlite://")
+        path = path[1:] if path.startswith("/") else path
+        if not path:
+            raise ConfigurationError(f"store URL '{url}' names no file — e.g. sqlite:///scores.db")
+        return SQLiteStore(path, retention)
+    if scheme in ("redis", "rediss", "unix"):
+        try:
+            from scorecards.stores.redis import RedisStore  # type: ignore[import-not-found,unused-ignore]
+        except ImportError as exc:
+            raise ConfigurationError("the Redis store is not available in this build") from exc
+        return RedisStore(url, retention)  # type: ignore[no-any-return,unused-ignore]
+    raise ConfigurationError(
+        f"store URL '{url}' has an unknown scheme '{scheme}' — use sqlite:///path.db or redis://host:6379/0"
+    )

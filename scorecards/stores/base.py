@@ -1,0 +1,229 @@
+"""The `Store` interface every store implements, and the records it keeps.
+
+A store keeps entities, the latest facts per (entity, source) with their
+history, evaluation results (stored as facts of source `scorecards`, so they
+get history and retention like any fact) and runs. The contract suite in
+tests/stores/ holds every implementation to the same behaviour.
+"""
+
+from __future__ import annotations
+
+import abc
+from collections.abc import Mapping, Sequence
+from dataclasses import asdict, dataclass, field
+from datetime import datetime, timedelta
+from enum import StrEnum
+from typing import Any
+
+from scorecards.entities import Entity
+from scorecards.evaluation import FactSnapshot
+from scorecards.results import EntityEvaluation
+from scorecards.timeutil import format_timestamp, parse_timestamp
+
+RESULTS_SOURCE = "scorecards"
+
+
+@dataclass(frozen=True, slots=True)
+class Fact:
+    """Values a source reported about one entity at one time."""
+
+    entity_ref: str
+    source: str
+    timestamp: datetime
+    values: Mapping[str, Any]
+
+    def snapshot(self) -> FactSnapshot:
+        return FactSnapshot(self.timestamp, self.values)
+
+
+@dataclass(frozen=True)
+class Retention:
+    """How much fact history to keep per (entity, source), like Tech Insights' maxItems/ttl."""
+
+    max_items: int | None = 100
+    max_age: timedelta | None = timedelta(days=400)
+
+
+class RunState(StrEnum):
+    PENDING = "pending"
+    RUNNING = "running"
+    SUCCEEDED = "succeeded"
+    PARTIAL = "partial"  # finished, but some batches failed
+    FAILED = "failed"
+
+    @property
+    def is_finished(self) -> bool:
+        return self in (RunState.SUCCEEDED, RunState.PARTIAL, RunState.FAILED)
+
+
+@dataclass
+class Run:
+    """One scoring run and its progress."""
+
+    id: str
+    state: RunState
+    created_at: datetime
+    evaluated_at: datetime  # the `now` every result of the run is evaluated at
+    definitions_version: str
+    entities_total: int = 0
+    batches_total: int = 0
+    entities_done: int = 0
+    entities_failed: int = 0
+    batches_done: int = 0
+    batches_failed: int = 0
+    retries: int = 0
+    errors: list[str] = field(default_factory=list)
+    finished_at: datetime | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        data = asdict(self)
+        data["state"] = self.state.value
+        for key in ("created_at", "evaluated_at", "finished_at"):
+            if data[key] is not None:
+                data[key] = format_timestamp(data[key])
+        return data
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> Run:
+        values = dict(data)
+        values["state"] = RunState(values["state"])
+        for key in ("created_at", "evaluated_at", "finished_at"):
+            if values.get(key) is not None:
+                values[key] = parse_timestamp(values[key])
+        return cls(**values)
+
+
+@dataclass(frozen=True)
+class BatchOutcome:
+    """What one batch of a run did; recorded once per batch id, however often it ran."""
+
+    batch_id: str
+    entities_done: int
+    entities_failed: int = 0
+    error: str | None = None
+
+
+MAX_RUN_ERRORS = 100
+
+
+def apply_batch(run: Run, outcome: BatchOutcome) -> None:
+    """Add a batch's outcome to a run's counters (stores call this once per batch id)."""
+    run.entities_done += outcome.entities_done
+    run.entities_failed += outcome.entities_failed
+    if outcome.error is None:
+        run.batches_done += 1
+    else:
+        run.batches_failed += 1
+        if len(run.errors) < MAX_RUN_ERRORS:
+            run.errors.append(f"batch {outcome.batch_id}: {outcome.error}")
+
+
+class Store(abc.ABC):
+    """Where facts, results and runs live. Implementations: SQLite, Redis."""
+
+    retention: Retention
+
+    # entities
+    @abc.abstractmethod
+    def put_entities(self, entities: Sequence[Entity]) -> None:
+        """Insert or replace entity documents (keyed by their lower-cased ref)."""
+
+    @abc.abstractmethod
+    def get_entities(self, refs: Sequence[str]) -> dict[str, Entity]:
+        """The documents of those refs that are known."""
+
+    @abc.abstractmethod
+    def list_entity_refs(self) -> list[str]:
+        """Every known ref, sorted."""
+
+    def get_entity(self, ref: str) -> Entity | None:
+        return self.get_entities([ref]).get(ref)
+
+    # facts
+    @abc.abstractmethod
+    def write_facts(self, facts: Sequence[Fact]) -> None:
+        """Store facts atomically: latest per (entity, source) plus history.
+
+        Writing a fact with the same (entity, source, timestamp) again replaces it,
+        so re-running work is idempotent. An older fact never replaces a newer
+        latest one. History beyond the retention is dropped.
+        """
+
+    @abc.abstractmethod
+    def latest_facts(
+        self, refs: Sequence[str] | None = None, sources: Sequence[str] | None = None
+    ) -> dict[str, dict[str, Fact]]:
+        """ref -> source -> latest fact; None means every ref / every source."""
+
+    @abc.abstractmethod
+    def fact_history(
+        self,
+        ref: str,
+        source: str,
+        since: datetime | None = None,
+        until: datetime | None = None,
+    ) -> list[Fact]:
+        """Facts of one (entity, source) in time order, within [since, until]."""
+
+    # evaluations, kept as facts of source `scorecards`
+    def write_evaluations(self, evaluations: Sequence[EntityEvaluation]) -> None:
+        self.write_facts([evaluation_fact(e) for e in evaluations])
+
+    def latest_evaluations(self, refs: Sequence[str] | None = None) -> dict[str, EntityEvaluation]:
+        latest = self.latest_facts(refs, [RESULTS_SOURCE])
+        return {
+            ref: EntityEvaluation.from_dict(dict(by_source[RESULTS_SOURCE].values))
+            for ref, by_source in latest.items()
+            if RESULTS_SOURCE in by_source
+        }
+
+    def evaluation_history(
+        self, ref: str, since: datetime | None = None, until: datetime | None = None
+    ) -> list[EntityEvaluation]:
+        return [
+            EntityEvaluation.from_dict(dict(f.values))
+            for f in self.fact_history(ref, RESULTS_SOURCE, since, until)
+        ]
+
+    def input_facts(self, refs: Sequence[str]) -> dict[str, dict[str, FactSnapshot]]:
+        """Latest facts as evaluation inputs: every source except our own results."""
+        return {
+            ref: {s: f.snapshot() for s, f in by_source.items() if s != RESULTS_SOURCE}
+            for ref, by_source in self.latest_facts(refs).items()
+        }
+
+    # runs
+    @abc.abstractmethod
+    def create_run(self, run: Run) -> None: ...
+
+    @abc.abstractmethod
+    def get_run(self, run_id: str) -> Run | None: ...
+
+    @abc.abstractmethod
+    def list_runs(self, limit: int = 20) -> list[Run]:
+        """The newest runs first."""
+
+    @abc.abstractmethod
+    def record_batch(self, run_id: str, outcome: BatchOutcome) -> Run:
+        """Add a batch's outcome to the run, once per batch id (idempotent)."""
+
+    @abc.abstractmethod
+    def record_retry(self, run_id: str) -> None: ...
+
+    @abc.abstractmethod
+    def update_run(self, run_id: str, **changes: Any) -> Run:
+        """Set fields of a run (state, totals, finished_at) and return it."""
+
+    # service
+    @abc.abstractmethod
+    def ping(self) -> None:
+        """Raise StoreError when the store cannot be reached."""
+
+    def close(self) -> None:  # noqa: B027 - optional for stores without resources
+        """Release connections."""
+
+
+def evaluation_fact(evaluation: EntityEvaluation) -> Fact:
+    return Fact(
+        evaluation.entity_ref, RESULTS_SOURCE, evaluation.evaluated_at, evaluation.to_dict()
+    )

@@ -1,0 +1,256 @@
+"""The embedded store: one SQLite file (stdlib sqlite3, WAL mode).
+
+Tables: `entities` (ref -> document), `facts_latest` (one row per entity and
+source), `facts_history` (every fact, keyed by entity, source and timestamp so a
+re-written fact replaces itself), `runs` (a JSON record per run) and
+`run_batches` (which batches of a run have been recorded).
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+import threading
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+from scorecards.entities import Entity
+from scorecards.errors import StoreError
+from scorecards.refs import entity_ref
+from scorecards.stores.base import (
+    BatchOutcome,
+    Fact,
+    Retention,
+    Run,
+    Store,
+    apply_batch,
+)
+from scorecards.timeutil import format_timestamp, parse_timestamp
+
+SCHEMA = """
+CREATE TABLE IF NOT EXISTS entities (ref TEXT PRIMARY KEY, document TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS facts_latest (
+    entity TEXT NOT NULL, source TEXT NOT NULL, timestamp TEXT NOT NULL, facts TEXT NOT NULL,
+    PRIMARY KEY (entity, source));
+CREATE INDEX IF NOT EXISTS facts_latest_source ON facts_latest (source);
+CREATE TABLE IF NOT EXISTS facts_history (
+    entity TEXT NOT NULL, source TEXT NOT NULL, timestamp TEXT NOT NULL, facts TEXT NOT NULL,
+    PRIMARY KEY (entity, source, timestamp));
+CREATE TABLE IF NOT EXISTS runs (id TEXT PRIMARY KEY, created_at TEXT NOT NULL, data TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS run_batches (
+    run_id TEXT NOT NULL, batch_id TEXT NOT NULL, PRIMARY KEY (run_id, batch_id));
+"""
+# SQLite limits host parameters per statement; stay well under it.
+CHUNK = 500
+
+
+class SQLiteStore(Store):
+    def __init__(self, path: str | Path, retention: Retention | None = None) -> None:
+        self.path = Path(path)
+        self.retention = retention or Retention()
+        try:
+            if str(path) != ":memory:":
+                self.path.parent.mkdir(parents=True, exist_ok=True)
+            self._db = sqlite3.connect(
+                str(path), timeout=30, check_same_thread=False, isolation_level=None
+            )
+            self._db.execute("PRAGMA journal_mode=WAL")
+            self._db.execute("PRAGMA synchronous=NORMAL")
+            self._db.executescript(SCHEMA)
+        except (sqlite3.Error, OSError) as exc:
+            raise StoreError(f"cannot open SQLite store at {path}: {exc}") from exc
+        self._lock = threading.RLock()
+
+    @contextmanager
+    def _transaction(self) -> Iterator[sqlite3.Connection]:
+        with self._lock:
+            self._db.execute("BEGIN IMMEDIATE")
+            try:
+                yield self._db
+            except BaseException:
+                self._db.execute("ROLLBACK")
+                raise
+            self._db.execute("COMMIT")
+
+    def _query(self, sql: str, params: Sequence[Any] = ()) -> list[Any]:
+        with self._lock:
+            return self._db.execute(sql, params).fetchall()
+
+    # entities
+    def put_entities(self, entities: Sequence[Entity]) -> None:
+        rows = [(entity_ref(e), json.dumps(e, separators=(",", ":"))) for e in entities]
+        with self._transaction() as db:
+            db.executemany("INSERT OR REPLACE INTO entities VALUES (?, ?)", rows)
+
+    def get_entities(self, refs: Sequence[str]) -> dict[str, Entity]:
+        found: dict[str, Entity] = {}
+        for chunk in _chunks(refs):
+            marks = ",".join("?" * len(chunk))
+            for ref, document in self._query(
+                f"SELECT ref, document FROM entities WHERE ref IN ({marks})", chunk
+            ):
+                found[ref] = json.loads(document)
+        return found
+
+    def list_entity_refs(self) -> list[str]:
+        return [row[0] for row in self._query("SELECT ref FROM entities ORDER BY ref")]
+
+    # facts
+    def write_facts(self, facts: Sequence[Fact]) -> None:
+        rows = [
+            (
+                f.entity_ref,
+                f.source,
+                format_timestamp(f.timestamp),
+                json.dumps(f.values, default=str),
+            )
+            for f in facts
+        ]
+        with self._transaction() as db:
+            db.executemany("INSERT OR REPLACE INTO facts_history VALUES (?, ?, ?, ?)", rows)
+            db.executemany(
+                """INSERT INTO facts_latest VALUES (?, ?, ?, ?)
+                   ON CONFLICT (entity, source) DO UPDATE
+                   SET timestamp = excluded.timestamp, facts = excluded.facts
+                   WHERE excluded.timestamp >= facts_latest.timestamp""",
+                rows,
+            )
+            for entity, source in {(f.entity_ref, f.source) for f in facts}:
+                self._apply_retention(db, entity, source)
+
+    def _apply_retention(self, db: sqlite3.Connection, entity: str, source: str) -> None:
+        retention = self.retention
+        if retention.max_items is not None:
+            db.execute(
+                """DELETE FROM facts_history WHERE entity = ? AND source = ? AND timestamp NOT IN
+                   (SELECT timestamp FROM facts_history WHERE entity = ? AND source = ?
+                    ORDER BY timestamp DESC LIMIT ?)""",
+                (entity, source, entity, source, retention.max_items),
+            )
+        if retention.max_age is not None:
+            (newest,) = db.execute(
+                "SELECT MAX(timestamp) FROM facts_history WHERE entity = ? AND source = ?",
+                (entity, source),
+            ).fetchone()
+            if newest is not None:
+                cutoff = format_timestamp(parse_timestamp(newest) - retention.max_age)
+                db.execute(
+                    "DELETE FROM facts_history WHERE entity = ? AND source = ? AND timestamp < ?",
+                    (entity, source, cutoff),
+                )
+
+    def latest_facts(
+        self, refs: Sequence[str] | None = None, sources: Sequence[str] | None = None
+    ) -> dict[str, dict[str, Fact]]:
+        clauses: list[str] = []
+        params: list[Any] = []
+        if sources is not None:
+            clauses.append(f"source IN ({','.join('?' * len(sources))})")
+            params.extend(sources)
+        result: dict[str, dict[str, Fact]] = {}
+        ref_chunks: list[Sequence[str] | None] = list(_chunks(refs)) if refs is not None else [None]
+        for chunk in ref_chunks:
+            where = list(clauses)
+            args = list(params)
+            if chunk is not None:
+                where.append(f"entity IN ({','.join('?' * len(chunk))})")
+                args.extend(chunk)
+            sql = "SELECT entity, source, timestamp, facts FROM facts_latest"
+            if where:
+                sql += " WHERE " + " AND ".join(where)
+            for row in self._query(sql, args):
+                fact = _fact(row)
+                result.setdefault(fact.entity_ref, {})[fact.source] = fact
+        return result
+
+    def fact_history(
+        self,
+        ref: str,
+        source: str,
+        since: datetime | None = None,
+        until: datetime | None = None,
+    ) -> list[Fact]:
+        sql = "SELECT entity, source, timestamp, facts FROM facts_history WHERE entity = ? AND source = ?"
+        params: list[Any] = [ref, source]
+        if since is not None:
+            sql += " AND timestamp >= ?"
+            params.append(format_timestamp(since))
+        if until is not None:
+            sql += " AND timestamp <= ?"
+            params.append(format_timestamp(until))
+        return [_fact(row) for row in self._query(sql + " ORDER BY timestamp", params)]
+
+    # runs
+    def create_run(self, run: Run) -> None:
+        with self._transaction() as db:
+            db.execute(
+                "INSERT INTO runs VALUES (?, ?, ?)",
+                (run.id, format_timestamp(run.created_at), json.dumps(run.to_dict())),
+            )
+
+    def get_run(self, run_id: str) -> Run | None:
+        rows = self._query("SELECT data FROM runs WHERE id = ?", (run_id,))
+        return Run.from_dict(json.loads(rows[0][0])) if rows else None
+
+    def list_runs(self, limit: int = 20) -> list[Run]:
+        rows = self._query("SELECT data FROM runs ORDER BY created_at DESC LIMIT ?", (limit,))
+        return [Run.from_dict(json.loads(row[0])) for row in rows]
+
+    def _change_run(self, db: sqlite3.Connection, run_id: str, change: Any) -> Run:
+        row = db.execute("SELECT data FROM runs WHERE id = ?", (run_id,)).fetchone()
+        if row is None:
+            raise StoreError(f"no run '{run_id}'")
+        run = Run.from_dict(json.loads(row[0]))
+        change(run)
+        db.execute("UPDATE runs SET data = ? WHERE id = ?", (json.dumps(run.to_dict()), run_id))
+        return run
+
+    def record_batch(self, run_id: str, outcome: BatchOutcome) -> Run:
+        with self._transaction() as db:
+            inserted = db.execute(
+                "INSERT OR IGNORE INTO run_batches VALUES (?, ?)", (run_id, outcome.batch_id)
+            ).rowcount
+            if not inserted:
+                return self._change_run(db, run_id, lambda run: None)
+            return self._change_run(db, run_id, lambda run: apply_batch(run, outcome))
+
+    def record_retry(self, run_id: str) -> None:
+        def add_retry(run: Run) -> None:
+            run.retries += 1
+
+        with self._transaction() as db:
+            self._change_run(db, run_id, add_retry)
+
+    def update_run(self, run_id: str, **changes: Any) -> Run:
+        def set_fields(run: Run) -> None:
+            for key, value in changes.items():
+                if not hasattr(run, key):
+                    raise StoreError(f"a run has no field '{key}'")
+                setattr(run, key, value)
+
+        with self._transaction() as db:
+            return self._change_run(db, run_id, set_fields)
+
+    def ping(self) -> None:
+        try:
+            self._query("SELECT 1")
+        except sqlite3.Error as exc:
+            raise StoreError(f"SQLite store at {self.path} is not usable: {exc}") from exc
+
+    def close(self) -> None:
+        with self._lock:
+            self._db.close()
+
+
+def _fact(row: Sequence[Any]) -> Fact:
+    entity, source, timestamp, values = row
+    return Fact(entity, source, parse_timestamp(timestamp), json.loads(values))
+
+
+def _chunks(items: Sequence[str]) -> Iterator[Sequence[str]]:
+    items = list(items)
+    for start in range(0, len(items), CHUNK):
+        yield items[start : start + CHUNK]
