@@ -46,3 +46,71 @@ def load(write_definitions: WriteDefinitions) -> Callable[..., Definitions]:
         return load_definitions(write_definitions(**files), now=NOW)
 
     return load_texts
+
+
+def free_port() -> int:
+    import socket
+
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+class RedisServer:
+    """A private redis-server on a free loopback port, in its own folder."""
+
+    def __init__(self, folder: Path, appendonly: bool = False) -> None:
+        self.folder = folder
+        self.port = free_port()
+        self.appendonly = appendonly
+        self.process: object | None = None
+
+    @property
+    def url(self) -> str:
+        return f"redis://127.0.0.1:{self.port}/0"
+
+    def start(self) -> None:
+        import shutil
+        import subprocess
+        import time
+
+        import redis
+
+        binary = shutil.which("redis-server")
+        if binary is None:
+            raise RuntimeError("redis-server is not installed: apt-get install -y redis-server")
+        self.folder.mkdir(parents=True, exist_ok=True)
+        args = [binary, "--bind", "127.0.0.1", "--port", str(self.port), "--dir", str(self.folder),
+                "--save", "", "--appendonly", "yes" if self.appendonly else "no",
+                "--appendfsync", "always"]
+        self.process = subprocess.Popen(args, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        client = redis.Redis(host="127.0.0.1", port=self.port)
+        deadline = time.monotonic() + 10
+        while time.monotonic() < deadline:
+            try:
+                client.ping()
+                return
+            except redis.ConnectionError:
+                time.sleep(0.05)
+        raise RuntimeError(f"redis-server did not start on port {self.port}")
+
+    def stop(self, kill: bool = False) -> None:
+        import subprocess
+
+        process = self.process
+        if isinstance(process, subprocess.Popen):
+            if kill:
+                process.kill()
+            else:
+                process.terminate()
+            process.wait(timeout=10)
+        self.process = None
+
+
+@pytest.fixture(scope="session")
+def redis_server(tmp_path_factory: pytest.TempPathFactory) -> object:
+    """One private redis-server for the whole test session (never the shared 6379)."""
+    server = RedisServer(tmp_path_factory.mktemp("redis"))
+    server.start()
+    yield server
+    server.stop()
