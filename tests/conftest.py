@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+import subprocess
 import textwrap
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -63,7 +64,7 @@ class RedisServer:
         self.folder = folder
         self.port = free_port()
         self.appendonly = appendonly
-        self.process: object | None = None
+        self.process: subprocess.Popen[bytes] | None = None
 
     @property
     def url(self) -> str:
@@ -71,7 +72,6 @@ class RedisServer:
 
     def start(self) -> None:
         import shutil
-        import subprocess
         import time
 
         import redis
@@ -80,9 +80,21 @@ class RedisServer:
         if binary is None:
             raise RuntimeError("redis-server is not installed: apt-get install -y redis-server")
         self.folder.mkdir(parents=True, exist_ok=True)
-        args = [binary, "--bind", "127.0.0.1", "--port", str(self.port), "--dir", str(self.folder),
-                "--save", "", "--appendonly", "yes" if self.appendonly else "no",
-                "--appendfsync", "always"]
+        args = [
+            binary,
+            "--bind",
+            "127.0.0.1",
+            "--port",
+            str(self.port),
+            "--dir",
+            str(self.folder),
+            "--save",
+            "",
+            "--appendonly",
+            "yes" if self.appendonly else "no",
+            "--appendfsync",
+            "always",
+        ]
         self.process = subprocess.Popen(args, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         client = redis.Redis(host="127.0.0.1", port=self.port)
         deadline = time.monotonic() + 10
@@ -95,10 +107,8 @@ class RedisServer:
         raise RuntimeError(f"redis-server did not start on port {self.port}")
 
     def stop(self, kill: bool = False) -> None:
-        import subprocess
-
         process = self.process
-        if isinstance(process, subprocess.Popen):
+        if process is not None:
             if kill:
                 process.kill()
             else:
@@ -108,7 +118,7 @@ class RedisServer:
 
 
 @pytest.fixture(scope="session")
-def redis_server(tmp_path_factory: pytest.TempPathFactory) -> object:
+def redis_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RedisServer]:
     """One private redis-server for the whole test session (never the shared 6379)."""
     server = RedisServer(tmp_path_factory.mktemp("redis"))
     server.start()
