@@ -29,7 +29,7 @@ app = typer.Typer(
     pretty_exceptions_enable=False,
 )
 out = Console(highlight=False)
-err = Console(stderr=True, highlight=False)
+err = Console(stderr=True, highlight=False, soft_wrap=True)
 
 CatalogOption = Annotated[
     str | None, typer.Option("--catalog", help="Catalog file, folder or glob [SCORECARDS_CATALOG].")

@@ -50,6 +50,12 @@ SPEC_TYPES: dict[str, type[BaseModel]] = {
     "exemptions": ExemptionSpec,
     "sources": SourceSpec,
 }
+CEL_FIELDS = {
+    "checks": ("applies", "rule", "message"),
+    "scorecards": ("applies",),
+    "campaigns": ("applies",),
+    "sources": ("applies", "url"),
+}
 KIND_NAMES = {
     "checks": "check",
     "scorecards": "scorecard",
@@ -95,12 +101,13 @@ def load_definitions(
     valid = [item for item in items if item.spec is not None]
     _check_unique_ids(valid, problems)
     definitions = _compile(valid, problems)
-    if definitions is not None and run_tests and not problems:
+    if run_tests:
         from scorecards.definitions.inline_tests import run_inline_tests
 
+        # Tests run even when other entries have problems, so one pass reports everything.
         problems.extend(run_inline_tests(definitions, now or utcnow()))
-    if problems or definitions is None:
-        raise DefinitionsError(problems)
+    if problems:
+        raise DefinitionsError(sorted(problems, key=lambda p: (p.file, p.line)))
     return definitions
 
 
@@ -229,6 +236,11 @@ def _validate_item(item: _Item, problems: list[Problem]) -> None:
     except ValidationError as exc:
         for error in exc.errors():
             problems.append(_validation_problem(item, spec_type, error))
+        # Still check its CEL, so one pass reports syntax errors too.
+        for name in CEL_FIELDS.get(item.section, ()):
+            source = item.data.get(name)
+            if isinstance(source, str):
+                _compile_field(item, (name,), source, problems)
 
 
 def _validation_problem(item: _Item, spec_type: type[BaseModel], error: Any) -> Problem:
@@ -277,8 +289,8 @@ def _check_unique_ids(items: list[_Item], problems: list[Problem]) -> None:
             )
 
 
-def _compile(items: list[_Item], problems: list[Problem]) -> Definitions | None:
-    before = len(problems)
+def _compile(items: list[_Item], problems: list[Problem]) -> Definitions:
+    """Compile every valid entry; entries with problems are left out (and reported)."""
     by_section: dict[str, list[_Item]] = {section: [] for section in SPEC_TYPES}
     for item in items:
         by_section[item.section].append(item)
@@ -300,8 +312,6 @@ def _compile(items: list[_Item], problems: list[Problem]) -> Definitions | None:
         if exemption is not None:
             exemptions[(exemption.spec.check, exemption.entity_ref)] = exemption
     sources = {s.id: s for item in by_section["sources"] if (s := _compile_source(item, problems))}
-    if len(problems) > before:
-        return None
     return Definitions(
         checks=checks,
         scorecards=scorecards,
