@@ -29,6 +29,7 @@ from scorecards.definitions.compiled import (
     Scorecard,
     Source,
 )
+from scorecards.definitions.guards import unguarded_reads
 from scorecards.definitions.specs import (
     TOP_LEVEL_KEYS,
     CampaignSpec,
@@ -442,6 +443,22 @@ def _compile_source(item: _Item, problems: list[Problem]) -> Source | None:
 
 def _warnings(checks: dict[str, Check]) -> Iterator[Problem]:
     for check in checks.values():
+        applies = check.spec.applies
+        for field, source, preconditions in (
+            ("applies", applies, ()),
+            ("rule", check.spec.rule, (applies,)),
+            ("message", check.spec.message, (applies,)),
+        ):
+            for read in unguarded_reads(source, preconditions) if source else ():
+                yield Problem(
+                    check.location.file,
+                    check.location.line,
+                    "check",
+                    check.id,
+                    f"{field} reads {read} without a guard; entities without it get status error",
+                    expression=source,
+                    hint=f'guard it, e.g. has({read}) && ... (or "key" in map for a key)',
+                )
         unrequired = sorted(check.rule.fact_sources - set(check.spec.requires))
         if unrequired:
             yield Problem(
