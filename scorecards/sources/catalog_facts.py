@@ -1,0 +1,192 @@
+"""Facts the catalog implies about itself (source `catalog`): owners and the team tree.
+
+Pure: computed from a list of entities, wherever they came from (catalog files or
+the Backstage API), with no I/O. Refs follow Backstage's rules: `spec.owner` and
+`spec.parent` default to kind Group, `spec.members` to kind User, `spec.memberOf`
+to kind Group, and every ref defaults to the namespace of the entity naming it.
+A group's parent comes from its `spec.parent` or, like the catalog's own
+`childOf` relation, from a group that lists it in `spec.children`.
+
+A fact that does not apply to an entity is absent (a Group has no owner), never
+false; rules guard them with `has(...)` or `in`.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable, Mapping, Sequence
+from datetime import datetime
+from typing import Any
+
+from scorecards.definitions.specs import FactSchemaSpec
+from scorecards.entities import Entity
+from scorecards.refs import DEFAULT_NAMESPACE, entity_ref
+from scorecards.stores.base import Fact
+
+CATALOG_SOURCE = "catalog"
+
+# Kinds Backstage requires an owner of; other kinds get owner facts only when they name one.
+OWNED_KINDS = frozenset({"component", "api", "resource", "system", "domain", "template"})
+OWNER_KINDS = frozenset({"group", "user"})
+
+CATALOG_FACT_SCHEMA: Mapping[str, FactSchemaSpec] = {
+    "owner_exists": FactSchemaSpec(
+        type="boolean",
+        description=(
+            "spec.owner names a Group or User entity that exists in the catalog "
+            "(false when spec.owner is missing or malformed)."
+        ),
+    ),
+    "owner_ref": FactSchemaSpec(
+        type="string",
+        description="spec.owner as a full lower-cased entity ref, e.g. group:default/payments-team.",
+    ),
+    "owner_kind": FactSchemaSpec(
+        type="string",
+        description="The kind spec.owner names (group unless it says otherwise), lower-cased.",
+    ),
+    "parent": FactSchemaSpec(
+        type="string",
+        description="Groups: the ref of the parent group (spec.parent, or a group listing it in spec.children).",
+    ),
+    "ancestors": FactSchemaSpec(
+        type="set",
+        description="Groups: refs of the existing groups above this one, nearest first, up to the root.",
+    ),
+    "members": FactSchemaSpec(
+        type="integer",
+        description="Groups: how many existing User entities are direct members (spec.members or the user's spec.memberOf).",
+    ),
+    "member_of": FactSchemaSpec(
+        type="set",
+        description="Users: refs of the existing groups the user is a direct member of, sorted.",
+    ),
+}
+
+
+def resolve_ref(value: Any, default_kind: str, default_namespace: str) -> str | None:
+    """A ref as written in a spec field, completed and lower-cased; None when malformed."""
+    if not isinstance(value, str) or not value.strip():
+        return None
+    text = value.strip()
+    kind, sep, rest = text.partition(":")
+    if not sep:
+        kind, rest = default_kind, text
+    namespace, sep, name = rest.partition("/")
+    if not sep:
+        namespace, name = default_namespace, rest
+    if not kind or not namespace or not name or "/" in name:
+        return None
+    return f"{kind}:{namespace}/{name}".lower()
+
+
+def catalog_fact_values(entities: Iterable[Entity]) -> dict[str, dict[str, Any]]:
+    """The `catalog` facts of every entity, by entity ref (an empty map when none apply)."""
+    by_ref = {entity_ref(e): e for e in entities}
+    tree = _GroupTree(by_ref)
+    values: dict[str, dict[str, Any]] = {}
+    for ref, entity in by_ref.items():
+        kind = ref.partition(":")[0]
+        facts: dict[str, Any] = {}
+        if kind in OWNED_KINDS or "owner" in _spec(entity):
+            facts.update(_owner_facts(entity, by_ref))
+        if kind == "group":
+            facts.update(tree.group_facts(ref))
+        elif kind == "user":
+            facts["member_of"] = sorted(tree.groups_of_user.get(ref, ()))
+        values[ref] = facts
+    return values
+
+
+def catalog_facts(entities: Sequence[Entity], now: datetime) -> list[Fact]:
+    """One `catalog` fact per entity, collected at `now`."""
+    return [
+        Fact(ref, CATALOG_SOURCE, now, facts)
+        for ref, facts in catalog_fact_values(entities).items()
+    ]
+
+
+def _spec(entity: Entity) -> Mapping[str, Any]:
+    spec = entity.get("spec")
+    return spec if isinstance(spec, Mapping) else {}
+
+
+def _namespace(entity: Entity) -> str:
+    return str(entity["metadata"].get("namespace") or DEFAULT_NAMESPACE)
+
+
+def _owner_facts(entity: Entity, by_ref: Mapping[str, Entity]) -> dict[str, Any]:
+    owner = resolve_ref(_spec(entity).get("owner"), "group", _namespace(entity))
+    if owner is None:
+        return {"owner_exists": False}
+    owner_kind = owner.partition(":")[0]
+    return {
+        "owner_exists": owner_kind in OWNER_KINDS and owner in by_ref,
+        "owner_ref": owner,
+        "owner_kind": owner_kind,
+    }
+
+
+class _GroupTree:
+    """Parents and direct members of every group, from both directions of each relation."""
+
+    def __init__(self, by_ref: Mapping[str, Entity]) -> None:
+        self._by_ref = by_ref
+        self.parent_of: dict[str, str] = {}
+        self.members_of: dict[str, set[str]] = defaultdict(set)
+        self.groups_of_user: dict[str, set[str]] = defaultdict(set)
+        listed_by: dict[str, list[str]] = defaultdict(list)
+        for ref, entity in by_ref.items():
+            kind = ref.partition(":")[0]
+            spec, namespace = _spec(entity), _namespace(entity)
+            if kind == "group":
+                parent = resolve_ref(spec.get("parent"), "group", namespace)
+                if parent is not None:
+                    self.parent_of[ref] = parent
+                for child in _refs(spec.get("children"), "group", namespace):
+                    listed_by[child].append(ref)
+                for user in _refs(spec.get("members"), "user", namespace):
+                    self._add_member(ref, user)
+            elif kind == "user":
+                for group in _refs(spec.get("memberOf"), "group", namespace):
+                    self._add_member(group, ref)
+        for child, parents in listed_by.items():
+            if child in by_ref:
+                self.parent_of.setdefault(child, min(parents))
+
+    def _add_member(self, group: str, user: str) -> None:
+        if group in self._by_ref and user in self._by_ref and user.startswith("user:"):
+            self.members_of[group].add(user)
+            self.groups_of_user[user].add(group)
+
+    def group_facts(self, ref: str) -> dict[str, Any]:
+        facts: dict[str, Any] = {
+            "ancestors": self._ancestors(ref),
+            "members": len(self.members_of.get(ref, ())),
+        }
+        if ref in self.parent_of:
+            facts["parent"] = self.parent_of[ref]
+        return facts
+
+    def _ancestors(self, ref: str) -> list[str]:
+        chain: list[str] = []
+        seen = {ref}
+        current = self.parent_of.get(ref)
+        # A parent cycle or a missing group ends the climb.
+        while (
+            current is not None
+            and current.startswith("group:")
+            and current in self._by_ref
+            and current not in seen
+        ):
+            chain.append(current)
+            seen.add(current)
+            current = self.parent_of.get(current)
+        return chain
+
+
+def _refs(value: Any, default_kind: str, default_namespace: str) -> list[str]:
+    if not isinstance(value, list):
+        return []
+    resolved = (resolve_ref(item, default_kind, default_namespace) for item in value)
+    return [ref for ref in resolved if ref is not None]
