@@ -43,6 +43,7 @@ class Settings(BaseSettings):
     store_url: str = DEFAULT_STORE_URL
     broker_url: str | None = None
     batch_size: int = Field(default=500, ge=1, le=100_000)
+    backstage_url: str | None = None  # used when `catalog` is not set
     backstage_token: SecretStr | None = None
     github_token: SecretStr | None = None
     github_api_url: str = "https://api.github.com"

@@ -32,7 +32,11 @@ out = Console(highlight=False)
 err = Console(stderr=True, highlight=False, soft_wrap=True)
 
 CatalogOption = Annotated[
-    str | None, typer.Option("--catalog", help="Catalog file, folder or glob [SCORECARDS_CATALOG].")
+    str | None,
+    typer.Option(
+        "--catalog",
+        help="Catalog file, folder, glob or Backstage backend URL [SCORECARDS_CATALOG].",
+    ),
 ]
 DefinitionsOption = Annotated[
     str | None,

@@ -30,7 +30,8 @@ from scorecards.errors import DefinitionsError
 from scorecards.refs import entity_ref, normalize_ref
 from scorecards.runs import run_in_process
 from scorecards.settings import load_settings
-from scorecards.sources.catalog_files import load_catalog_files
+from scorecards.sources.catalog import catalog_location, load_catalog
+from scorecards.sources.catalog_facts import catalog_facts
 from scorecards.sources.fact_files import load_fact_files
 from scorecards.stores import Run
 from scorecards.timeutil import utcnow
@@ -80,12 +81,19 @@ def run(
         )
         definitions = load_definitions(settings.definitions)
         now = utcnow()
-        entities = load_catalog_files(settings.catalog)
+        entities = load_catalog(catalog_location(settings), settings)
         pushed = load_fact_files(settings.facts, now) if settings.facts else []
+        collected = catalog_facts(entities, now)
         target = open_configured_store(settings)
         with _progress(len(entities)) as advance:
             finished = run_in_process(
-                target, definitions, entities, pushed, now, settings.batch_size, advance
+                target,
+                definitions,
+                entities,
+                [*collected, *pushed],
+                now,
+                settings.batch_size,
+                advance,
             )
         evaluations = list(target.latest_evaluations([entity_ref(e) for e in entities]).values())
         render.run_summary(out, definitions, finished, evaluations)
