@@ -23,8 +23,13 @@ STATUS_STYLES = {
 }
 
 
-def _score(value: float | None) -> str:
-    return "-" if value is None else f"{value:.1f}"
+def _score(value: float | None, scale: float | None = None) -> str:
+    """`72.5`, or `72.5 (7.2/10)` for a scorecard with a display `scale`."""
+    if value is None:
+        return "-"
+    if scale is None:
+        return f"{value:.1f}"
+    return f"{value:.1f} ({value * scale / 100:.1f}/{scale:g})"
 
 
 def run_summary(
@@ -44,7 +49,9 @@ def run_summary(
     table.add_column("levels")
     for card in summary.scorecards:
         levels = ", ".join(f"{name} {count}" for name, count in card.levels.items() if count)
-        table.add_row(card.name, str(card.entities), _score(card.average), levels or NO_LEVEL)
+        scorecard = definitions.scorecards.get(card.scorecard_id)
+        scale = scorecard.spec.scale if scorecard else None
+        table.add_row(card.name, str(card.entities), _score(card.average, scale), levels or NO_LEVEL)
     console.print(table)
     failing = Table(title="Most failed checks")
     failing.add_column("check")
@@ -78,7 +85,8 @@ def entity_explanation(
     for card in evaluation.scorecards:
         scorecard = definitions.scorecards.get(card.scorecard_id)
         name = scorecard.spec.name if scorecard else card.scorecard_id
-        line = f"{name}: score {_score(card.score)}, level {card.level or NO_LEVEL}"
+        scale = scorecard.spec.scale if scorecard else None
+        line = f"{name}: score {_score(card.score, scale)}, level {card.level or NO_LEVEL}"
         if card.error:
             line += f" (error: {card.error})"
         console.print(Text(line, style="bold cyan"))

@@ -85,6 +85,8 @@ class ScorecardSpec(Spec):
     applies: str = "true"
     checks: Annotated[list[Id | ScorecardCheckSpec], Field(min_length=1)]
     levels: list[LevelSpec] = []
+    # Display only: also show the 0-100 score on a 0-scale range (10 gives OpenSSF's 0-10).
+    scale: float | None = Field(default=None, gt=0, le=100)
 
     @property
     def check_refs(self) -> list[ScorecardCheckSpec]:
