@@ -40,10 +40,10 @@ def open_store(url: str, retention: Retention | None = None) -> Store:
         return SQLiteStore(path, retention)
     if scheme in ("redis", "rediss", "unix"):
         try:
-            from scorecards.stores.redis import RedisStore  # type: ignore[import-not-found,unused-ignore]
+            from scorecards.stores.redis import RedisStore
         except ImportError as exc:
             raise ConfigurationError("the Redis store is not available in this build") from exc
-        return RedisStore(url, retention)  # type: ignore[no-any-return,unused-ignore]
+        return RedisStore(url, retention)
     raise ConfigurationError(
         f"store URL '{url}' has an unknown scheme '{scheme}' — use sqlite:///path.db or redis://host:6379/0"
     )

@@ -185,11 +185,14 @@ class SQLiteStore(Store):
 
     # runs
     def create_run(self, run: Run) -> None:
-        with self._transaction() as db:
-            db.execute(
-                "INSERT INTO runs VALUES (?, ?, ?)",
-                (run.id, format_timestamp(run.created_at), json.dumps(run.to_dict())),
-            )
+        try:
+            with self._transaction() as db:
+                db.execute(
+                    "INSERT INTO runs VALUES (?, ?, ?)",
+                    (run.id, format_timestamp(run.created_at), json.dumps(run.to_dict())),
+                )
+        except sqlite3.IntegrityError:
+            raise StoreError(f"cannot create run: run {run.id} already exists") from None
 
     def get_run(self, run_id: str) -> Run | None:
         rows = self._query("SELECT data FROM runs WHERE id = ?", (run_id,))

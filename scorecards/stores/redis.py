@@ -1,0 +1,461 @@
+"""The shared store: Redis, read and written by the API and every worker.
+
+Key layout (`P` is the key prefix, `scorecards` unless the URL says
+`?prefix=NAME`, so several deployments can share one Redis):
+
+    P:entities                   hash    ref -> entity document (JSON)
+    P:facts:{ref}                hash    source -> latest fact record
+    P:fact-refs                  set     refs that have at least one latest fact
+    P:history:{ref}:{source}     zset    fact records scored by their timestamp
+                                         (microseconds since the epoch)
+    P:runs                       zset    run id scored by its created_at (microseconds)
+    P:run:{id}                   hash    field -> its value as JSON (counters are plain
+                                         integers, so HINCRBY updates them in place)
+    P:run:{id}:batches           set     batch ids already recorded on the run
+    P:run:{id}:errors            list    the run's error lines, oldest first
+
+A fact record is `TIMESTAMP VALUES`: the fixed-width RFC 3339 timestamp of
+`format_timestamp` (so text order is time order), one space, the values as JSON.
+
+Every write is one Lua script or one MULTI/EXEC transaction, so readers never
+see half of it. Redis does not roll back a script that fails half-way, so the
+scripts check every key they will touch before writing any. Acknowledged writes
+survive a restart only with persistence on: run Redis with `appendonly yes`.
+The store does not use Redis Cluster hash tags; use a single primary.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator, Mapping, Sequence
+from dataclasses import fields
+from datetime import UTC, datetime, timedelta
+from typing import Any, cast
+from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
+
+import redis
+
+from scorecards.entities import Entity
+from scorecards.errors import ConfigurationError, StoreError
+from scorecards.refs import entity_ref
+from scorecards.stores.base import (
+    MAX_RUN_ERRORS,
+    BatchOutcome,
+    Fact,
+    Retention,
+    Run,
+    RunState,
+    Store,
+)
+from scorecards.timeutil import format_timestamp, parse_timestamp
+
+DEFAULT_PREFIX = "scorecards"
+# Refs per pipeline round trip on bulk reads: large enough to amortise the
+# round trip, small enough not to stall Redis for other clients.
+READ_CHUNK = 500
+EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+MICROSECOND = timedelta(microseconds=1)
+
+WRITE_FACTS = """
+-- KEYS[1] the fact-refs set, then per fact: its latest hash, its history zset
+-- ARGV[1] max items (-1: no limit), ARGV[2] max age in microseconds (-1: no limit),
+-- then per fact: ref, source, score, record
+local function check_type(key, wanted)
+  local kind = redis.call('TYPE', key).ok
+  if kind ~= 'none' and kind ~= wanted then
+    return redis.error_reply('key ' .. key .. ' holds a ' .. kind .. ', not a ' .. wanted)
+  end
+end
+local count = (#KEYS - 1) / 2
+local failure = check_type(KEYS[1], 'set')
+if failure then return failure end
+for i = 1, count do
+  failure = check_type(KEYS[2 * i], 'hash') or check_type(KEYS[2 * i + 1], 'zset')
+  if failure then return failure end
+end
+local function stamp(record)
+  return string.sub(record, 1, string.find(record, ' ', 1, true) - 1)
+end
+local touched = {}
+for i = 1, count do
+  local latest, history = KEYS[2 * i], KEYS[2 * i + 1]
+  local ref, source = ARGV[4 * i - 1], ARGV[4 * i]
+  local score, record = ARGV[4 * i + 1], ARGV[4 * i + 2]
+  redis.call('ZREMRANGEBYSCORE', history, score, score)
+  redis.call('ZADD', history, score, record)
+  local current = redis.call('HGET', latest, source)
+  if not current or stamp(record) >= stamp(current) then
+    redis.call('HSET', latest, source, record)
+  end
+  redis.call('SADD', KEYS[1], ref)
+  touched[history] = true
+end
+local max_items, max_age = tonumber(ARGV[1]), tonumber(ARGV[2])
+for history in pairs(touched) do
+  if max_items >= 0 then
+    redis.call('ZREMRANGEBYRANK', history, 0, -(max_items + 1))
+  end
+  if max_age >= 0 then
+    local newest = redis.call('ZRANGE', history, -1, -1, 'WITHSCORES')
+    if newest[2] then
+      local cutoff = tonumber(newest[2]) - max_age
+      redis.call('ZREMRANGEBYSCORE', history, '-inf', string.format('(%.0f', cutoff))
+    end
+  end
+end
+return count
+"""
+
+CREATE_RUN = """
+-- KEYS: run hash, errors list, runs zset; ARGV: id, score, errors count, errors..., field pairs...
+if redis.call('EXISTS', KEYS[1]) == 1 then
+  return redis.error_reply('run ' .. ARGV[1] .. ' already exists')
+end
+local errors = tonumber(ARGV[3])
+for i = 4, 3 + errors do redis.call('RPUSH', KEYS[2], ARGV[i]) end
+for i = 4 + errors, #ARGV, 2 do redis.call('HSET', KEYS[1], ARGV[i], ARGV[i + 1]) end
+redis.call('ZADD', KEYS[3], ARGV[2], ARGV[1])
+return 1
+"""
+
+RECORD_BATCH = """
+-- KEYS: run hash, batches set, errors list
+-- ARGV: run id, batch id, entities done, entities failed, has error (0/1), error line, max errors
+if redis.call('EXISTS', KEYS[1]) == 0 then
+  return redis.error_reply('no run ' .. ARGV[1])
+end
+if redis.call('SADD', KEYS[2], ARGV[2]) == 1 then
+  redis.call('HINCRBY', KEYS[1], 'entities_done', ARGV[3])
+  redis.call('HINCRBY', KEYS[1], 'entities_failed', ARGV[4])
+  if ARGV[5] == '1' then
+    redis.call('HINCRBY', KEYS[1], 'batches_failed', 1)
+    if redis.call('LLEN', KEYS[3]) < tonumber(ARGV[7]) then
+      redis.call('RPUSH', KEYS[3], ARGV[6])
+    end
+  else
+    redis.call('HINCRBY', KEYS[1], 'batches_done', 1)
+  end
+end
+return {redis.call('HGETALL', KEYS[1]), redis.call('LRANGE', KEYS[3], 0, -1)}
+"""
+
+UPDATE_RUN = """
+-- KEYS: run hash, errors list
+-- ARGV: run id, pairs to set count, pairs..., fields to delete count, fields...,
+--       replace errors (0/1), errors...
+if redis.call('EXISTS', KEYS[1]) == 0 then
+  return redis.error_reply('no run ' .. ARGV[1])
+end
+local at = 2
+local pairs_count = tonumber(ARGV[at])
+for i = at + 1, at + 2 * pairs_count, 2 do redis.call('HSET', KEYS[1], ARGV[i], ARGV[i + 1]) end
+at = at + 2 * pairs_count + 1
+local deletes = tonumber(ARGV[at])
+for i = at + 1, at + deletes do redis.call('HDEL', KEYS[1], ARGV[i]) end
+at = at + deletes + 1
+if ARGV[at] == '1' then
+  redis.call('DEL', KEYS[2])
+  for i = at + 1, #ARGV do redis.call('RPUSH', KEYS[2], ARGV[i]) end
+end
+return {redis.call('HGETALL', KEYS[1]), redis.call('LRANGE', KEYS[2], 0, -1)}
+"""
+
+RECORD_RETRY = """
+if redis.call('EXISTS', KEYS[1]) == 0 then
+  return redis.error_reply('no run ' .. ARGV[1])
+end
+return redis.call('HINCRBY', KEYS[1], 'retries', 1)
+"""
+
+RUN_FIELDS = {f.name for f in fields(Run)}
+
+
+class RedisStore(Store):
+    """`redis://[:password@]host:port/db[?prefix=NAME]` (also `rediss://`, `unix://`)."""
+
+    def __init__(self, url: str, retention: Retention | None = None) -> None:
+        self.retention = retention or Retention()
+        client_url, self.prefix = _split_prefix(url)
+        self._where = _redacted(client_url)
+        try:
+            self._client: redis.Redis = redis.Redis.from_url(
+                client_url,
+                decode_responses=True,
+                socket_connect_timeout=10,
+                socket_timeout=60,
+                health_check_interval=30,
+            )
+        except ValueError as exc:
+            raise ConfigurationError(
+                f"store URL '{self._where}' is not a Redis URL: {exc} — e.g. redis://127.0.0.1:6379/0"
+            ) from exc
+        self._write_facts = self._client.register_script(WRITE_FACTS)
+        self._create_run = self._client.register_script(CREATE_RUN)
+        self._record_batch = self._client.register_script(RECORD_BATCH)
+        self._update_run = self._client.register_script(UPDATE_RUN)
+        self._record_retry = self._client.register_script(RECORD_RETRY)
+
+    def key(self, *parts: str) -> str:
+        """The full name of a key of the layout above, e.g. key("facts", ref)."""
+        return ":".join((self.prefix, *parts))
+
+    # entities
+    def put_entities(self, entities: Sequence[Entity]) -> None:
+        documents = {entity_ref(e): json.dumps(e, separators=(",", ":")) for e in entities}
+        if not documents:
+            return
+        with self._client.pipeline(transaction=True) as pipe:
+            items = list(documents.items())
+            for start in range(0, len(items), READ_CHUNK):
+                pipe.hset(self.key("entities"), mapping=dict(items[start : start + READ_CHUNK]))
+            pipe.execute()
+
+    def get_entities(self, refs: Sequence[str]) -> dict[str, Entity]:
+        found: dict[str, Entity] = {}
+        for chunk in _chunks(refs):
+            documents = cast(list[str | None], self._client.hmget(self.key("entities"), chunk))
+            for ref, document in zip(chunk, documents, strict=True):
+                if document is not None:
+                    found[ref] = _decode(document, f"entity {ref}")
+        return found
+
+    def list_entity_refs(self) -> list[str]:
+        return sorted(cast(list[str], self._client.hkeys(self.key("entities"))))
+
+    # facts
+    def write_facts(self, facts: Sequence[Fact]) -> None:
+        if not facts:
+            return
+        retention = self.retention
+        keys = [self.key("fact-refs")]
+        args: list[str | int] = [
+            -1 if retention.max_items is None else retention.max_items,
+            -1 if retention.max_age is None else retention.max_age // MICROSECOND,
+        ]
+        for fact in facts:
+            keys += [
+                self.key("facts", fact.entity_ref),
+                self._history(fact.entity_ref, fact.source),
+            ]
+            args += [fact.entity_ref, fact.source, _score(fact.timestamp), _record(fact)]
+        try:
+            self._write_facts(keys=keys, args=args)
+        except redis.ResponseError as exc:
+            raise StoreError(f"facts not written (nothing was): {exc}") from None
+
+    def _history(self, ref: str, source: str) -> str:
+        return self.key("history", ref, source)
+
+    def latest_facts(
+        self, refs: Sequence[str] | None = None, sources: Sequence[str] | None = None
+    ) -> dict[str, dict[str, Fact]]:
+        if refs is None:
+            refs = sorted(cast(set[str], self._client.smembers(self.key("fact-refs"))))
+        wanted = list(dict.fromkeys(sources)) if sources is not None else None
+        result: dict[str, dict[str, Fact]] = {}
+        if wanted == []:
+            return result
+        for chunk in _chunks(refs):
+            with self._client.pipeline(transaction=False) as pipe:
+                for ref in chunk:
+                    if wanted is None:
+                        pipe.hgetall(self.key("facts", ref))
+                    else:
+                        pipe.hmget(self.key("facts", ref), wanted)
+                replies = pipe.execute()
+            for ref, reply in zip(chunk, replies, strict=True):
+                records = reply.items() if wanted is None else zip(wanted, reply, strict=True)
+                by_source = {
+                    source: _fact(ref, source, record)
+                    for source, record in records
+                    if record is not None
+                }
+                if by_source:
+                    result[ref] = by_source
+        return result
+
+    def fact_history(
+        self,
+        ref: str,
+        source: str,
+        since: datetime | None = None,
+        until: datetime | None = None,
+    ) -> list[Fact]:
+        records = cast(
+            list[str],
+            self._client.zrangebyscore(
+                self._history(ref, source),
+                "-inf" if since is None else _score(since),
+                "+inf" if until is None else _score(until),
+            ),
+        )
+        return [_fact(ref, source, record) for record in records]
+
+    # runs
+    def _run_keys(self, run_id: str) -> tuple[str, str, str]:
+        return (
+            self.key("run", run_id),
+            self.key("run", run_id, "batches"),
+            self.key("run", run_id, "errors"),
+        )
+
+    def create_run(self, run: Run) -> None:
+        run_key, _, errors_key = self._run_keys(run.id)
+        values = _encode_run_fields(run.to_dict())
+        pairs = [item for name, value in values.items() for item in (name, value)]
+        args: list[str | int] = [run.id, _score(run.created_at), len(run.errors), *run.errors]
+        try:
+            self._create_run(keys=[run_key, errors_key, self.key("runs")], args=[*args, *pairs])
+        except redis.ResponseError as exc:
+            raise StoreError(f"cannot create run: {exc}") from None
+
+    def get_run(self, run_id: str) -> Run | None:
+        return self._read_runs([run_id])[0]
+
+    def list_runs(self, limit: int = 20) -> list[Run]:
+        if limit <= 0:
+            return []
+        ids = cast(list[str], self._client.zrevrange(self.key("runs"), 0, limit - 1))
+        return [run for run in self._read_runs(ids) if run is not None]
+
+    def _read_runs(self, run_ids: Sequence[str]) -> list[Run | None]:
+        with self._client.pipeline(transaction=False) as pipe:
+            for run_id in run_ids:
+                run_key, _, errors_key = self._run_keys(run_id)
+                pipe.hgetall(run_key)
+                pipe.lrange(errors_key, 0, -1)
+            replies = pipe.execute()
+        return [
+            _decode_run(replies[i], replies[i + 1]) if replies[i] else None
+            for i in range(0, len(replies), 2)
+        ]
+
+    def record_batch(self, run_id: str, outcome: BatchOutcome) -> Run:
+        error = outcome.error
+        line = "" if error is None else f"batch {outcome.batch_id}: {error}"
+        reply = self._call_on_run(
+            self._record_batch,
+            self._run_keys(run_id),
+            [
+                run_id,
+                outcome.batch_id,
+                outcome.entities_done,
+                outcome.entities_failed,
+                0 if error is None else 1,
+                line,
+                MAX_RUN_ERRORS,
+            ],
+        )
+        return _decode_run(_pairs(reply[0]), reply[1])
+
+    def record_retry(self, run_id: str) -> None:
+        self._call_on_run(self._record_retry, [self.key("run", run_id)], [run_id])
+
+    def update_run(self, run_id: str, **changes: Any) -> Run:
+        unknown = sorted(set(changes) - RUN_FIELDS)
+        if unknown:
+            raise StoreError(f"a run has no field '{unknown[0]}'")
+        errors = changes.pop("errors", None)
+        values: dict[str, Any] = {}
+        for key, value in changes.items():
+            if isinstance(value, RunState):
+                value = value.value
+            elif isinstance(value, datetime):
+                value = format_timestamp(value)
+            values[key] = value
+        to_set = _encode_run_fields(values)
+        to_delete = [k for k, v in values.items() if v is None]
+        args: list[str | int] = [run_id, len(to_set)]
+        args += [item for pair in to_set.items() for item in pair]
+        args += [len(to_delete), *to_delete]
+        args += [0] if errors is None else [1, *errors]
+        run_key, _, errors_key = self._run_keys(run_id)
+        reply = self._call_on_run(self._update_run, [run_key, errors_key], args)
+        return _decode_run(_pairs(reply[0]), reply[1])
+
+    def _call_on_run(self, script: Any, keys: Sequence[str], args: Sequence[str | int]) -> Any:
+        try:
+            return script(keys=list(keys), args=list(args))
+        except redis.ResponseError as exc:
+            raise StoreError(str(exc)) from None
+
+    # service
+    def ping(self) -> None:
+        try:
+            self._client.ping()
+        except redis.RedisError as exc:
+            raise StoreError(f"Redis store at {self._where} is not reachable: {exc}") from exc
+
+    def close(self) -> None:
+        self._client.close()
+
+
+def _split_prefix(url: str) -> tuple[str, str]:
+    """The URL redis-py understands, and the key prefix from `?prefix=`."""
+    parts = urlsplit(url)
+    query = parse_qsl(parts.query, keep_blank_values=True)
+    prefixes = [value for name, value in query if name == "prefix"]
+    kept = [(name, value) for name, value in query if name != "prefix"]
+    prefix = prefixes[-1] if prefixes else DEFAULT_PREFIX
+    if not prefix:
+        raise ConfigurationError(f"store URL '{_redacted(url)}' has an empty ?prefix=")
+    return urlunsplit(parts._replace(query=urlencode(kept))), prefix
+
+
+def _redacted(url: str) -> str:
+    """The URL without its password, for messages."""
+    parts = urlsplit(url)
+    if parts.password is None:
+        return url
+    host = parts.netloc.rpartition("@")[2]
+    user = parts.username or ""
+    return urlunsplit(parts._replace(netloc=f"{user}:***@{host}"))
+
+
+def _chunks(items: Sequence[str]) -> Iterator[list[str]]:
+    items = list(items)
+    for start in range(0, len(items), READ_CHUNK):
+        yield items[start : start + READ_CHUNK]
+
+
+def _score(moment: datetime) -> int:
+    return (parse_timestamp(moment) - EPOCH) // MICROSECOND
+
+
+def _record(fact: Fact) -> str:
+    return f"{format_timestamp(fact.timestamp)} {json.dumps(fact.values, default=str)}"
+
+
+def _fact(ref: str, source: str, record: str) -> Fact:
+    stamp, _, values = record.partition(" ")
+    return Fact(ref, source, parse_timestamp(stamp), _decode(values, f"fact {ref} {source}"))
+
+
+def _decode(document: str, what: str) -> Any:
+    try:
+        return json.loads(document)
+    except ValueError as exc:
+        raise StoreError(f"stored {what} is not valid JSON ({exc}) — rewrite it") from None
+
+
+def _pairs(flat: Sequence[str]) -> dict[str, str]:
+    return dict(zip(flat[::2], flat[1::2], strict=True))
+
+
+def _encode_run_fields(values: Mapping[str, Any]) -> dict[str, str]:
+    """Hash fields of a run's stored dict; errors live in their own list, None is absent."""
+    return {
+        key: json.dumps(value, separators=(",", ":"))
+        for key, value in values.items()
+        if key != "errors" and value is not None
+    }
+
+
+def _decode_run(values: Mapping[str, str], errors: Sequence[str]) -> Run:
+    data: dict[str, Any] = {
+        key: _decode(value, f"run field {key}")
+        for key, value in values.items()
+        if key in RUN_FIELDS
+    }
+    data["errors"] = list(errors)
+    return Run.from_dict(data)
