@@ -1,0 +1,157 @@
+"""`scorecards what-if`: how results would change under edited definitions, before publishing."""
+
+from __future__ import annotations
+
+import json
+from typing import Annotated
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from scorecards.cli import (
+    EXIT_BAD_INPUT,
+    EXIT_FINDINGS,
+    StoreOption,
+    app,
+    err,
+    open_configured_store,
+    out,
+    user_errors,
+)
+from scorecards.definitions.loader import load_definitions
+from scorecards.settings import load_settings
+from scorecards.timeutil import parse_timestamp, utcnow
+from scorecards.what_if import WhatIf, what_if_over_store
+from scorecards.what_if_report import ARROWS, render_markdown, summary_sentence
+
+FORMATS = ("table", "json", "markdown")
+TABLE_ROWS = 50
+
+
+@app.command("what-if")
+def what_if_command(
+    edited: Annotated[
+        str,
+        typer.Option(
+            "--definitions",
+            help="The edited definitions folder to try out (not yet published).",
+        ),
+    ],
+    current: Annotated[
+        str | None,
+        typer.Option(
+            "--current",
+            help="The definitions in force to compare with [SCORECARDS_DEFINITIONS; default checks/].",
+        ),
+    ] = None,
+    store: StoreOption = None,
+    output_format: Annotated[str, typer.Option("--format", help="table, json or markdown.")] = (
+        "table"
+    ),
+    at: Annotated[
+        str | None,
+        typer.Option("--at", help="Evaluate as of this RFC 3339 time (default: now)."),
+    ] = None,
+    fail_on_drop: Annotated[
+        bool, typer.Option("--fail-on-drop", help="Exit 1 when any entity would lose a level.")
+    ] = False,
+) -> None:
+    """Evaluate the stored entities and facts with the current and the edited definitions
+    and show what changes: levels per scorecard, check results, team averages, new errors.
+    Writes nothing."""
+    if output_format not in FORMATS:
+        err.print(
+            f"error: unknown format '{output_format}': use {', '.join(FORMATS)}", markup=False
+        )
+        raise typer.Exit(EXIT_BAD_INPUT)
+    with user_errors():
+        settings = load_settings(definitions=current, store_url=store)
+        now = parse_timestamp(at) if at else utcnow()
+        in_force = load_definitions(settings.definitions, run_tests=False)
+        # The edited definitions are about to be published: hold them to `validate`'s bar.
+        proposed = load_definitions(edited, now=now)
+        source = open_configured_store(settings)
+        try:
+            report = what_if_over_store(source, in_force, proposed, now)
+        finally:
+            source.close()
+    if report.entities == 0:
+        err.print("warning: the store holds no entities — run `scorecards run` first", markup=False)
+    if output_format == "json":
+        out.file.write(json.dumps(report.to_dict(), indent=2) + "\n")
+    elif output_format == "markdown":
+        out.file.write(render_markdown(report))
+    else:
+        render_tables(out, report)
+    if fail_on_drop and report.drops:
+        raise typer.Exit(EXIT_FINDINGS)
+
+
+def render_tables(console: Console, report: WhatIf) -> None:
+    console.print(
+        f"What-if: definitions {report.current_version} -> {report.edited_version}", markup=False
+    )
+    console.print(summary_sentence(report).replace("**", ""), markup=False, soft_wrap=True)
+    if report.level_changes:
+        table = Table(title="Level changes")
+        for column in ("scorecard", "entity", "owner", "level", "score"):
+            table.add_column(column)
+        for change in report.level_changes[:TABLE_ROWS]:
+            table.add_row(
+                change.scorecard_id,
+                change.entity_ref,
+                change.owner,
+                f"{change.before or 'none'} -> {change.after or 'none'} {ARROWS[change.direction]}",
+                f"{_score(change.score_before)} -> {_score(change.score_after)}",
+            )
+        console.print(table)
+        _more(console, len(report.level_changes))
+    changed = [a for a in report.averages if a.changed]
+    if changed:
+        table = Table(title="Average scores that change")
+        for column in ("scorecard", "team", "entities", "before", "after", "change"):
+            table.add_column(column, justify="right" if column != "team" else "left")
+        for average in changed[:TABLE_ROWS]:
+            table.add_row(
+                average.scorecard_id,
+                average.owner or "whole catalog",
+                f"{average.entities_before} -> {average.entities_after}",
+                _score(average.average_before),
+                _score(average.average_after),
+                "-" if average.delta is None else f"{average.delta:+.1f}",
+            )
+        console.print(table)
+        _more(console, len(changed))
+    if report.new_errors:
+        table = Table(title="New errors")
+        for column in ("entity", "in", "error"):
+            table.add_column(column)
+        for error in report.new_errors[:TABLE_ROWS]:
+            table.add_row(error.entity_ref, f"{error.kind} {error.id}", error.message)
+        console.print(table)
+        _more(console, len(report.new_errors))
+    if report.check_flips:
+        table = Table(title="Check results that change")
+        for column in ("entity", "check", "before", "after"):
+            table.add_column(column)
+        for flip in report.check_flips[:TABLE_ROWS]:
+            table.add_row(
+                flip.entity_ref,
+                flip.check_id,
+                flip.before.value if flip.before else "(no such check)",
+                flip.after.value if flip.after else "(no such check)",
+            )
+        console.print(table)
+        _more(console, len(report.check_flips))
+
+
+def _more(console: Console, total: int) -> None:
+    if total > TABLE_ROWS:
+        console.print(
+            f"... and {total - TABLE_ROWS} more (--format json lists them all)", markup=False
+        )
+
+
+def _score(value: float | None) -> str:
+    return "-" if value is None else f"{value:.1f}"
