@@ -10,7 +10,7 @@ from __future__ import annotations
 import difflib
 import hashlib
 import json
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -38,6 +38,7 @@ from scorecards.definitions.specs import (
     ScorecardSpec,
     SourceSpec,
 )
+from scorecards.definitions.variables import header_problems
 from scorecards.errors import CatalogError, CelSyntaxError, DefinitionsError, Problem
 from scorecards.refs import normalize_ref
 from scorecards.scoring import LevelRule
@@ -91,9 +92,17 @@ class _Item:
 
 
 def load_definitions(
-    folder: str | Path, *, now: datetime | None = None, run_tests: bool = True
+    folder: str | Path,
+    *,
+    now: datetime | None = None,
+    run_tests: bool = True,
+    environ: Mapping[str, str] | None = None,
 ) -> Definitions:
-    """Load every `*.yaml` under `folder`; raise DefinitionsError listing all problems."""
+    """Load every `*.yaml` under `folder`; raise DefinitionsError listing all problems.
+
+    With `environ` (e.g. os.environ), every `${VAR}` a source header uses must be set
+    in it; commands that never collect pass None, so an unset token cannot block them.
+    """
     root = Path(folder)
     problems: list[Problem] = []
     items = list(_read_items(root, problems))
@@ -101,6 +110,7 @@ def load_definitions(
         _validate_item(item, problems)
     valid = [item for item in items if item.spec is not None]
     _check_unique_ids(valid, problems)
+    problems.extend(_source_problems(valid, environ))
     definitions = _compile(valid, problems)
     if run_tests:
         from scorecards.definitions.inline_tests import run_inline_tests
@@ -439,6 +449,24 @@ def _compile_source(item: _Item, problems: list[Problem]) -> Source | None:
     if len(problems) > count:
         return None
     return Source(spec, item.location, applies, url, facts)
+
+
+def _source_problems(items: list[_Item], environ: Mapping[str, str] | None) -> Iterator[Problem]:
+    """Header `${VAR}`s (unset ones only when `environ` is given); keys a github source ignores."""
+    for item in items:
+        if item.section != "sources":
+            continue
+        spec: SourceSpec = item.spec
+        for problem in header_problems(spec.headers, environ):
+            yield item.problem(problem.message, "headers", problem.header, hint=problem.hint)
+        if spec.type == "github":
+            for key in ("url", "headers", "facts"):
+                if getattr(spec, key):
+                    yield item.problem(
+                        f"a github source takes no '{key}': its facts are built in",
+                        key,
+                        hint="set SCORECARDS_GITHUB_API_URL and SCORECARDS_GITHUB_TOKEN instead",
+                    )
 
 
 def _warnings(checks: dict[str, Check]) -> Iterator[Problem]:
