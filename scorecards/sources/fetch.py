@@ -1,0 +1,324 @@
+"""HTTP fetching for sources: one `Fetcher` per source per collection.
+
+It bounds requests in flight (the source's `concurrency`), retries timeouts,
+connection failures, 429 and 5xx a bounded number of times with exponential
+backoff and jitter, honours `Retry-After` and rate-limit resets up to a bounded
+wait, sends `If-None-Match` for cached responses and reuses them on 304, bounds
+body sizes, and counts every request it makes. Headers (where tokens live) are
+never logged and never part of an error.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import functools
+import json
+import logging
+import random
+import ssl
+import time
+from collections.abc import AsyncIterator, Callable, Mapping
+from contextlib import asynccontextmanager
+from dataclasses import dataclass
+from http import HTTPStatus
+from typing import Any, Protocol
+
+import httpx
+
+from scorecards.errors import ScorecardsError
+from scorecards.sources.backoff import parse_retry_after
+from scorecards.sources.response_cache import CachedResponse, ResponseCache
+
+log = logging.getLogger(__name__)
+
+RETRY_STATUSES = frozenset({429, 500, 502, 503, 504})
+MAX_REDIRECTS = 5
+
+
+class FetchError(ScorecardsError):
+    """A request failed for good: after its retries, or in a way retrying cannot fix."""
+
+
+@dataclass(frozen=True)
+class FetchPolicy:
+    """How patient a collection is. Every loop it drives is bounded by these numbers."""
+
+    retries: int = 3
+    backoff: float = 0.5  # seconds before the first retry; doubles per attempt, with jitter
+    max_backoff: float = 20.0
+    max_wait: float = 60.0  # the longest Retry-After or rate-limit reset honoured
+    timeout: float = 10.0
+    max_body_bytes: int = 20 * 1024 * 1024
+
+
+@dataclass(frozen=True)
+class Retry:
+    """A response worth retrying; `after` is the wait the server asked for, if any."""
+
+    after: float | None = None
+
+
+class ServerRules(Protocol):
+    """What a server's responses mean for retrying and pacing."""
+
+    def retry(self, response: httpx.Response, data: Any) -> Retry | None:
+        """How to retry this (non-2xx) response, or None when retrying cannot help."""
+
+    def exhausted_for(self, response: httpx.Response) -> float | None:
+        """Seconds until the request quota resets, when this response says it is used up."""
+
+
+class StandardRules:
+    """Retry 429 and 5xx, honouring Retry-After; no quota headers."""
+
+    def retry(self, response: httpx.Response, data: Any) -> Retry | None:
+        if response.status_code in RETRY_STATUSES:
+            return Retry(retry_after_seconds(response))
+        return None
+
+    def exhausted_for(self, response: httpx.Response) -> float | None:
+        return None
+
+
+def retry_after_seconds(response: httpx.Response) -> float | None:
+    """The `Retry-After` header in seconds (it may be a number or an HTTP date)."""
+    return parse_retry_after(response.headers.get("retry-after"))
+
+
+def error_message(data: Any) -> str:
+    """The `message` an API put in its JSON error body, if any."""
+    if isinstance(data, Mapping) and isinstance(data.get("message"), str):
+        return str(data["message"])
+    return ""
+
+
+@dataclass(frozen=True)
+class Reply:
+    """A final answer to a GET: 2xx, a cache hit on 304, or an error status not retried."""
+
+    url: str
+    status: int
+    data: Any  # decoded JSON (or what `digest` made of it); None when absent or not JSON
+    next_url: str | None = None
+    cached: bool = False
+
+    @property
+    def ok(self) -> bool:
+        return self.cached or 200 <= self.status < 300
+
+    @property
+    def message(self) -> str:
+        return error_message(self.data)
+
+    def describe(self) -> str:
+        try:
+            reason = HTTPStatus(self.status).phrase
+        except ValueError:
+            reason = ""
+        text = f"GET {self.url}: {self.status} {reason}".rstrip()
+        return f"{text} ({self.message})" if self.message else text
+
+
+_NOT_JSON = object()
+
+
+@functools.cache
+def _tls() -> ssl.SSLContext:
+    """httpx's default verification, built once per process (loading CA files is slow)."""
+    return httpx.create_ssl_context()
+
+
+class Fetcher:
+    """GETs JSON for one source, politely. Create with `Fetcher.open(...)`."""
+
+    def __init__(
+        self,
+        client: httpx.AsyncClient,
+        *,
+        concurrency: int,
+        policy: FetchPolicy,
+        rules: ServerRules,
+        cache: ResponseCache | None,
+    ) -> None:
+        self._client = client
+        self._slots = asyncio.Semaphore(concurrency)
+        self._policy = policy
+        self._rules = rules
+        self._cache = cache
+        self._resume_at = 0.0  # time.monotonic() before which the quota is used up
+        self._rejected: str | None = None
+        self.requests = 0
+        self.not_modified = 0
+        self.retries = 0
+
+    @classmethod
+    @asynccontextmanager
+    async def open(
+        cls,
+        *,
+        base_url: str | None,
+        headers: Mapping[str, str],
+        concurrency: int,
+        policy: FetchPolicy,
+        rules: ServerRules | None = None,
+        cache: ResponseCache | None = None,
+    ) -> AsyncIterator[Fetcher]:
+        fetcher: Fetcher | None = None
+
+        async def count(request: httpx.Request) -> None:
+            if fetcher is not None:
+                fetcher.requests += 1  # every request on the wire, redirects included
+
+        client = httpx.AsyncClient(
+            base_url=base_url or "",
+            headers=dict(headers),
+            timeout=policy.timeout,
+            follow_redirects=True,
+            max_redirects=MAX_REDIRECTS,
+            limits=httpx.Limits(max_connections=concurrency),
+            verify=_tls(),
+            event_hooks={"request": [count]},
+        )
+        async with client:
+            fetcher = cls(
+                client,
+                concurrency=concurrency,
+                policy=policy,
+                rules=rules or StandardRules(),
+                cache=cache,
+            )
+            yield fetcher
+
+    async def get(
+        self,
+        url: str,
+        *,
+        params: Mapping[str, str | int] | None = None,
+        digest: Callable[[Any], Any] | None = None,
+    ) -> Reply:
+        """GET `url`; a 2xx or cached reply, or the final error reply a source interprets.
+
+        `digest` turns a 2xx body into what the caller needs; that (not the whole
+        body) is what the cache keeps. Raises FetchError when retries run out,
+        the quota cannot be waited for, or a 2xx body is not JSON.
+        """
+        if self._rejected is not None:
+            raise FetchError(self._rejected)
+        request = self._client.build_request("GET", url, params=params)
+        key = str(request.url)
+        cached = self._cache.get(key) if self._cache is not None else None
+        if cached is not None:
+            request.headers["If-None-Match"] = cached.etag
+        attempt = 0
+        while True:
+            retry: Retry | None
+            try:
+                response, body = await self._send(request)
+            except httpx.TimeoutException:
+                failure, retry = f"GET {key}: no answer within {self._policy.timeout:g}s", Retry()
+            except (httpx.NetworkError, httpx.RemoteProtocolError) as exc:
+                failure, retry = f"GET {key}: {type(exc).__name__}: {exc}", Retry()
+            else:
+                reply = self._reply(key, request, response, body, cached, digest)
+                if reply.ok:
+                    return reply
+                retry = self._rules.retry(response, reply.data)
+                if retry is None:
+                    return reply
+                failure = reply.describe()
+            if attempt >= self._policy.retries:
+                raise FetchError(f"{failure} — gave up after {attempt + 1} attempts")
+            delay = self._delay(retry, attempt, failure)
+            attempt += 1
+            self.retries += 1
+            log.debug("%s; retrying in %.1fs", failure, delay)
+            await asyncio.sleep(delay)
+
+    async def _send(self, request: httpx.Request) -> tuple[httpx.Response, bytes]:
+        limit = self._policy.max_body_bytes
+        async with self._slots:
+            # Checked once holding a slot: requests queued behind one that used up
+            # the quota must see it too.
+            await self._wait_for_quota(str(request.url))
+            response = await self._client.send(request, stream=True)
+            try:
+                chunks: list[bytes] = []
+                size = 0
+                async for chunk in response.aiter_bytes():
+                    size += len(chunk)
+                    if size > limit:
+                        raise FetchError(
+                            f"GET {request.url}: the response is larger than {limit} bytes"
+                        )
+                    chunks.append(chunk)
+            finally:
+                await response.aclose()
+        log.debug("GET %s -> %s", request.url, response.status_code)
+        return response, b"".join(chunks)
+
+    def _reply(
+        self,
+        key: str,
+        request: httpx.Request,
+        response: httpx.Response,
+        body: bytes,
+        cached: CachedResponse | None,
+        digest: Callable[[Any], Any] | None,
+    ) -> Reply:
+        self._note_quota(response)
+        status = response.status_code
+        if status == 304 and cached is not None:
+            self.not_modified += 1
+            return Reply(key, status, cached.data, cached.next_url, cached=True)
+        data = _decode(body) if status != 204 else None
+        if 200 <= status < 300:
+            if data is _NOT_JSON:
+                kind = response.headers.get("content-type", "no content-type")
+                raise FetchError(f"GET {key}: {status}, but the body is not JSON ({kind})")
+            value = digest(data) if digest is not None else data
+            next_url = response.links.get("next", {}).get("url")
+            etag = response.headers.get("etag")
+            if self._cache is not None and etag:
+                self._cache.put(key, CachedResponse(etag, value, next_url))
+            return Reply(key, status, value, next_url)
+        reply = Reply(key, status, None if data is _NOT_JSON else data)
+        if status == 401:
+            self._rejected = f"{reply.describe()} — the token was rejected; check that it is valid"
+            raise FetchError(self._rejected)
+        return reply
+
+    def _delay(self, retry: Retry, attempt: int, failure: str) -> float:
+        wait = self._policy.max_wait
+        if retry.after is not None:
+            if retry.after > wait:
+                raise FetchError(
+                    f"{failure} — the server asks to wait {retry.after:.0f}s, longer than the "
+                    f"{wait:.0f}s a collection waits; the next run tries again"
+                )
+            return retry.after + random.uniform(0, min(1.0, retry.after * 0.1))
+        ceiling = min(self._policy.max_backoff, self._policy.backoff * 2.0**attempt)
+        return ceiling / 2 + random.uniform(0, ceiling / 2)
+
+    def _note_quota(self, response: httpx.Response) -> None:
+        seconds = self._rules.exhausted_for(response)
+        if seconds is not None:
+            self._resume_at = max(self._resume_at, time.monotonic() + seconds)
+
+    async def _wait_for_quota(self, key: str) -> None:
+        wait = self._resume_at - time.monotonic()
+        if wait <= 0:
+            return
+        if wait > self._policy.max_wait:
+            raise FetchError(
+                f"GET {key}: the API rate limit is used up for another {wait:.0f}s, longer than "
+                f"the {self._policy.max_wait:.0f}s a collection waits; the next run tries again"
+            )
+        log.info("rate limit used up; waiting %.1fs", wait)
+        await asyncio.sleep(wait)
+
+
+def _decode(body: bytes) -> Any:
+    try:
+        return json.loads(body)
+    except (UnicodeDecodeError, json.JSONDecodeError):
+        return _NOT_JSON
