@@ -74,6 +74,7 @@ class Run:
     retries: int = 0
     errors: list[str] = field(default_factory=list)
     finished_at: datetime | None = None
+    sources: dict[str, dict[str, Any]] = field(default_factory=dict)  # source id -> counts
 
     def to_dict(self) -> dict[str, Any]:
         data = asdict(self)

@@ -1,0 +1,135 @@
+"""The declarative HTTP source (`type: http`): any JSON API, without writing Python.
+
+Per entity: `url` (CEL over `entity` and `now`) names what to GET, with the
+source's `headers` (`${VAR}` taken from the environment only); each of `facts`
+(CEL over `response`, the decoded JSON body, and `entity`) gives one fact. A URL
+or mapping that fails, an error status, a body that is not JSON, or a value
+that does not match the declared `schema` fails that entity only.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from datetime import datetime
+from typing import Any
+
+from scorecards.cel import cel_timestamp, cel_type_name, to_cel, to_python
+from scorecards.definitions.compiled import Source
+from scorecards.definitions.variables import expand_headers, referenced_variables
+from scorecards.entities import Entity
+from scorecards.errors import CelEvaluationError
+from scorecards.settings import Settings
+from scorecards.sources.collector import EntityCollectionError, Setup, SourceConfigurationError
+from scorecards.sources.fetch import Fetcher
+from scorecards.timeutil import parse_timestamp
+
+_HEADER_SAFE = re.compile(r"^[\t\x20-\x7e]*$")
+
+
+def prepare(source: Source, settings: Settings, environ: Mapping[str, str], now: datetime) -> Setup:
+    where = f"{source.location}: source '{source.id}'"
+    try:
+        headers = expand_headers(source.spec.headers, environ)
+    except ValueError as exc:
+        raise SourceConfigurationError(f"{where}: {exc}") from None
+    for name, value in headers.items():
+        if not _HEADER_SAFE.match(value):
+            raise SourceConfigurationError(
+                f"{where}: header '{name}' holds characters an HTTP header cannot carry "
+                "(a newline or control character in the variables it uses?)"
+            )
+    secrets = tuple(
+        environ[name]
+        for text in source.spec.headers.values()
+        for name in referenced_variables(text)
+    )
+    return Setup(HttpCollector(source, now), headers, secrets)
+
+
+class HttpCollector:
+    def __init__(self, source: Source, now: datetime) -> None:
+        self.source = source
+        self.now = cel_timestamp(now)
+
+    def wants(self, entity: Entity) -> bool:
+        return True
+
+    async def collect(self, entity: Entity, fetcher: Fetcher) -> dict[str, Any]:
+        cel_entity = to_cel(entity)
+        url = self._url(cel_entity)
+        reply = await fetcher.get(url)
+        if not reply.ok:
+            raise EntityCollectionError(reply.describe())
+        activation = {"entity": cel_entity, "response": to_cel(reply.data), "now": self.now}
+        values: dict[str, Any] = {}
+        for name, expression in self.source.facts.items():
+            try:
+                value = to_python(expression.evaluate(activation))
+            except CelEvaluationError as exc:
+                raise EntityCollectionError(
+                    f"fact '{name}' ({self.source.location}): {exc} — in: {expression.source}"
+                    f"{_shape_hint(reply.data)}"
+                ) from None
+            problem = _schema_problem(self.source, name, value)
+            if problem:
+                raise EntityCollectionError(f"fact '{name}' ({self.source.location}): {problem}")
+            values[name] = value
+        return values
+
+    def _url(self, cel_entity: Any) -> str:
+        assert self.source.url is not None  # the spec requires a url for type http
+        try:
+            value = self.source.url.evaluate({"entity": cel_entity, "now": self.now})
+        except CelEvaluationError as exc:
+            raise EntityCollectionError(
+                f"url ({self.source.location}): {exc} — in: {self.source.url.source}"
+            ) from None
+        if cel_type_name(value) != "string":
+            raise EntityCollectionError(
+                f"url ({self.source.location}) must give a string, got {cel_type_name(value)}"
+            )
+        url = str(value)
+        if not url.startswith(("https://", "http://")):
+            raise EntityCollectionError(
+                f"url ({self.source.location}) gave '{url[:200]}', not an http(s) URL"
+            )
+        return url
+
+
+def _shape_hint(data: Any) -> str:
+    if isinstance(data, Mapping):
+        keys = sorted(str(key) for key in data)
+        more = ", ..." if len(keys) > 10 else ""
+        return f" (the response has keys: {', '.join(keys[:10])}{more})"
+    return f" (the response is a {type(data).__name__}, not an object)"
+
+
+_SCHEMA_TYPES: dict[str, tuple[type, ...]] = {
+    "integer": (int,),
+    "float": (int, float),
+    "string": (str,),
+    "boolean": (bool,),
+    "datetime": (str,),
+    "set": (list,),
+    "object": (dict,),
+}
+
+
+def _schema_problem(source: Source, name: str, value: Any) -> str | None:
+    declared = source.spec.fact_schema.get(name)
+    if declared is None:
+        return None
+    expected = _SCHEMA_TYPES[declared.type]
+    is_bool = isinstance(value, bool)
+    matches = isinstance(value, expected) and (is_bool == (declared.type == "boolean"))
+    if matches and declared.type == "datetime":
+        try:
+            parse_timestamp(value)
+        except ValueError:
+            matches = False
+    if matches:
+        return None
+    shown = repr(value)
+    shown = shown if len(shown) <= 80 else shown[:77] + "..."
+    return f"the schema declares {declared.type}, but the mapping gave {shown}"
