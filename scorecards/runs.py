@@ -93,6 +93,28 @@ def finish_run(store: Store, run_id: str) -> Run:
     return store.update_run(run_id, state=state, finished_at=utcnow())
 
 
+def is_complete(run: Run) -> bool:
+    """Whether every batch of the run has been recorded, done or failed."""
+    return run.batches_done + run.batches_failed >= run.batches_total
+
+
+def finish_if_complete(store: Store, run: Run) -> Run:
+    """Finish `run` once its last batch is recorded; a no-op before that and after.
+
+    Each batch's task calls this with the run `record_batch` returned. That
+    record is atomic, so only the task whose batch completed the run sees it
+    complete (or a redelivered copy of it, which finds the run already done).
+    """
+    if run.state.is_finished or not is_complete(run):
+        return run
+    return finish_run(store, run.id)
+
+
+def fail_batch(store: Store, run_id: str, batch: Batch, error: str) -> Run:
+    """Record a batch that gave up: its entities count as failed, its error goes on the run."""
+    return store.record_batch(run_id, BatchOutcome(batch.id, 0, len(batch.refs), error))
+
+
 def run_in_process(
     store: Store,
     definitions: Definitions,

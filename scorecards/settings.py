@@ -43,6 +43,14 @@ class Settings(BaseSettings):
     store_url: str = DEFAULT_STORE_URL
     broker_url: str | None = None
     batch_size: int = Field(default=500, ge=1, le=100_000)
+    # Distributed execution (worker/). Seconds unless said otherwise.
+    batch_time_limit: float = Field(default=600, gt=0)  # a slower batch is stopped, recorded failed
+    visibility_timeout: float | None = Field(default=None, gt=0)  # redeliver unacked; default 2x+60
+    batch_retries: int = Field(default=3, ge=0, le=20)  # retries of a failing batch, with backoff
+    retry_backoff: int = Field(default=2, ge=1, le=3600)  # first retry within this, then doubling
+    retry_backoff_max: int = Field(default=300, ge=1)
+    score_schedule: str | None = "0 * * * *"  # cron of Celery beat's scoring runs; "" for none
+    schedule_lock_ttl: float = Field(default=3600, gt=0)  # a dead scheduled job frees its lock
     backstage_url: str | None = None  # used when `catalog` is not set
     backstage_token: SecretStr | None = None
     github_token: SecretStr | None = None

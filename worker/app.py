@@ -1,7 +1,29 @@
-"""The Celery application. Tasks stay thin: they call engine functions."""
+"""The Celery application: `celery -A worker worker` runs batches, `celery -A worker beat` schedules.
+
+Configured from `Settings` (the `SCORECARDS_*` variables) by worker.config;
+the tasks in worker.tasks stay thin and call engine functions.
+"""
 
 from __future__ import annotations
 
-from celery import Celery
+from typing import Any
 
-app = Celery("scorecards")
+from celery import Celery
+from celery.signals import beat_init, celeryd_init
+
+from scorecards.errors import ConfigurationError
+from scorecards.settings import load_settings
+from worker.config import NO_BROKER, create_app
+
+settings = load_settings()
+if settings.broker_url:
+    app = create_app(settings)
+else:
+    # Importing the package must work without a broker (clients import worker.dispatch);
+    # starting a worker or beat without one must not quietly try amqp://localhost.
+    app = Celery("scorecards")
+
+    @celeryd_init.connect  # type: ignore[untyped-decorator]
+    @beat_init.connect  # type: ignore[untyped-decorator]
+    def refuse_to_start(**_: Any) -> None:
+        raise ConfigurationError(NO_BROKER)

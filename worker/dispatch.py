@@ -1,0 +1,62 @@
+"""Starting a distributed run: plan it in the store, then hand it to the workers in one message.
+
+The planning process sends a single `start_run` message carrying every batch;
+a worker fans it out into one `score_batch` task per batch. One message cannot
+be half-sent, so a client that dies while starting a run loses no batch, and a
+worker that dies while fanning out is redelivered the whole message (batches are
+idempotent, so sending some twice is harmless).
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from celery import Celery
+
+from scorecards.definitions.compiled import Definitions
+from scorecards.errors import ConfigurationError
+from scorecards.inputs import RunInputs
+from scorecards.runs import finish_if_complete, plan_run
+from scorecards.settings import Settings
+from scorecards.sources.collection import record_collection
+from scorecards.stores import Run, RunState, Store
+from scorecards.timeutil import utcnow
+from worker.config import create_app
+
+START_RUN = "scorecards.start_run"
+SCORE_BATCH = "scorecards.score_batch"
+SCHEDULED_RUN = "scorecards.scheduled_run"
+COLLECT_SOURCE = "scorecards.collect_source"
+
+
+def client_app(settings: Settings) -> Celery:
+    """A Celery app that only sends tasks (no task code imported)."""
+    return create_app(settings, with_tasks=False)
+
+
+def start_distributed_run(
+    settings: Settings,
+    store: Store,
+    definitions: Definitions,
+    inputs: RunInputs,
+    now: datetime,
+    app: Celery | None = None,
+) -> Run:
+    """Store the inputs, create the run and queue it; returns the run as queued."""
+    client = app or client_app(settings)
+    plan = plan_run(store, definitions, inputs.entities, inputs.facts, now, settings.batch_size)
+    run = plan.run
+    if inputs.reports:  # before any batch runs: this replaces the run's error list
+        run = record_collection(store, run.id, inputs.reports)
+    if not plan.batches:
+        return finish_if_complete(store, run)
+    batches = [[batch.id, list(batch.refs)] for batch in plan.batches]
+    try:
+        client.send_task(START_RUN, args=[plan.run.id, batches])
+    except Exception as exc:
+        reason = f"could not queue the run on the broker: {type(exc).__name__}: {exc}"
+        store.update_run(plan.run.id, state=RunState.FAILED, finished_at=utcnow(), errors=[reason])
+        raise ConfigurationError(
+            f"{reason} — check SCORECARDS_BROKER_URL and that the broker is running"
+        ) from exc
+    return run

@@ -1,0 +1,129 @@
+"""The tasks. Each is a thin call into the engine (scorecards.runs, scorecards.sources).
+
+A batch that raises is retried with exponential backoff and jitter, up to
+`SCORECARDS_BATCH_RETRIES` times, each retry counted on the run; after the last,
+or at once for errors a retry cannot fix, the batch is recorded as failed with
+its error, so the run still ends (`partial`) instead of waiting for it.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from billiard.exceptions import WorkerLostError
+from celery import Task
+from celery.exceptions import SoftTimeLimitExceeded
+from celery.signals import task_failure, worker_init
+
+from scorecards.errors import CatalogError, DefinitionsError, FactsError
+from scorecards.runs import Batch, fail_batch, finish_if_complete, score_batch
+from worker import scheduling
+from worker.app import app, settings
+from worker.config import retry_backoff_max
+from worker.context import WorkerContext
+from worker.dispatch import COLLECT_SOURCE, SCHEDULED_RUN, SCORE_BATCH, START_RUN
+
+log = logging.getLogger(__name__)
+context = WorkerContext(settings)
+
+# Retrying cannot fix these: record the batch as failed at once.
+PERMANENT_ERRORS = (DefinitionsError, CatalogError, FactsError, SoftTimeLimitExceeded)
+
+
+def describe_error(exc: BaseException) -> str:
+    if isinstance(exc, SoftTimeLimitExceeded):
+        return (
+            f"the batch took longer than {settings.batch_time_limit:g}s and was stopped — "
+            "raise SCORECARDS_BATCH_TIME_LIMIT or lower SCORECARDS_BATCH_SIZE"
+        )
+    return f"{type(exc).__name__}: {exc}"
+
+
+def record_failure(args: Any, exc: BaseException) -> None:
+    run_id, batch_id, refs = args
+    error = describe_error(exc)
+    log.error("run %s: batch %s failed: %s", run_id, batch_id, error)
+    try:
+        run = fail_batch(context.store, run_id, Batch(batch_id, tuple(refs)), error)
+        finish_if_complete(context.store, run)
+    except Exception:  # the store is unreachable: the log line above is all we can do
+        log.exception("run %s: could not record the failure of batch %s", run_id, batch_id)
+
+
+class BatchTask(Task):  # type: ignore[misc]  # Celery is untyped
+    """Counts retries on the run, and records a batch that gave up as failed."""
+
+    def on_retry(
+        self, exc: BaseException, task_id: str, args: Any, kwargs: Any, einfo: Any
+    ) -> None:
+        run_id = args[0]
+        try:
+            context.store.record_retry(run_id)
+        except Exception:  # a hook must not raise; the retry itself goes ahead
+            log.exception("run %s: could not count a retry", run_id)
+
+    def on_failure(
+        self, exc: BaseException, task_id: str, args: Any, kwargs: Any, einfo: Any
+    ) -> None:
+        record_failure(args, exc)
+
+
+@task_failure.connect  # type: ignore[untyped-decorator]
+def record_lost_batch(
+    sender: Any = None, exception: Any = None, args: Any = None, **_: Any
+) -> None:
+    """A batch whose pool process died once too often fails without calling on_failure."""
+    if getattr(sender, "name", None) == SCORE_BATCH and isinstance(exception, WorkerLostError):
+        record_failure(args, exception)
+
+
+@worker_init.connect  # type: ignore[untyped-decorator]
+def load_definitions_before_forking(**_: Any) -> None:
+    """Compile the definitions once in the main process; pool processes inherit them."""
+    try:
+        context.definitions()
+    except Exception as exc:  # batches will report it, each on its run
+        log.error("definitions in %s cannot be loaded: %s", settings.definitions, exc)
+
+
+@app.task(name=START_RUN)  # type: ignore[untyped-decorator]
+def start_run(run_id: str, batches: list[list[Any]]) -> None:
+    """Fan a planned run out into one task per batch."""
+    for batch_id, refs in batches:
+        score_batch_task.apply_async(args=[run_id, batch_id, refs])
+    log.info("run %s: %d batches queued", run_id, len(batches))
+
+
+@app.task(  # type: ignore[untyped-decorator]
+    bind=True,
+    base=BatchTask,
+    name=SCORE_BATCH,
+    autoretry_for=(Exception,),
+    dont_autoretry_for=PERMANENT_ERRORS,
+    retry_backoff=settings.retry_backoff,
+    retry_backoff_max=retry_backoff_max(settings),
+    retry_jitter=True,
+    max_retries=settings.batch_retries,
+    default_retry_delay=settings.retry_backoff,
+)
+def score_batch_task(self: Task, run_id: str, batch_id: str, refs: list[str]) -> None:
+    """Evaluate and store one batch; the batch that completes the run finishes it."""
+    run = context.run(run_id)
+    if run.state.is_finished:
+        return  # a late copy of a batch already recorded: nothing left to do
+    definitions = context.definitions_for(run)
+    progress = score_batch(context.store, definitions, run, Batch(batch_id, tuple(refs)))
+    finish_if_complete(context.store, progress)
+
+
+@app.task(name=SCHEDULED_RUN)  # type: ignore[untyped-decorator]
+def scheduled_run() -> str | None:
+    """Celery beat's scoring run; skipped while the previous scheduled run is unfinished."""
+    return scheduling.start_scheduled_run(context, app)
+
+
+@app.task(name=COLLECT_SOURCE)  # type: ignore[untyped-decorator]
+def collect_source(source_id: str) -> None:
+    """Celery beat's collection of one source on its cron; one at a time per source."""
+    scheduling.collect_scheduled_source(context, source_id)
