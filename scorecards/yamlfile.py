@@ -50,6 +50,16 @@ _LocatingLoader.add_constructor(
 )
 
 
+def _construct_timestamp_as_text(loader: yaml.SafeLoader, node: yaml.ScalarNode) -> str:
+    # Backstage reads YAML 1.2, where an unquoted date is a string; YAML 1.1's date
+    # objects would not survive JSON, and an impossible date (2026-13-45) would raise
+    # instead of being reported, with its line, by the schema that expects a date.
+    return str(loader.construct_scalar(node))
+
+
+_LocatingLoader.add_constructor("tag:yaml.org,2002:timestamp", _construct_timestamp_as_text)
+
+
 def load_located(text: str) -> Any:
     """Parse one YAML document safely, with line information on mappings."""
     return yaml.load(text, Loader=_LocatingLoader)

@@ -111,7 +111,10 @@ def load_definitions(
     valid = [item for item in items if item.spec is not None]
     _check_unique_ids(valid, problems)
     problems.extend(_source_problems(valid, environ))
-    definitions = _compile(valid, problems)
+    # Ids of every check written, valid or not: a broken check is reported once, at
+    # its own entry, not again as "unknown" wherever it is referenced.
+    declared = frozenset(item.id for item in items if item.section == "checks" and item.id)
+    definitions = _compile(valid, declared, problems)
     if run_tests:
         from scorecards.definitions.inline_tests import run_inline_tests
 
@@ -300,7 +303,7 @@ def _check_unique_ids(items: list[_Item], problems: list[Problem]) -> None:
             )
 
 
-def _compile(items: list[_Item], problems: list[Problem]) -> Definitions:
+def _compile(items: list[_Item], declared: frozenset[str], problems: list[Problem]) -> Definitions:
     """Compile every valid entry; entries with problems are left out (and reported)."""
     by_section: dict[str, list[_Item]] = {section: [] for section in SPEC_TYPES}
     for item in items:
@@ -308,18 +311,18 @@ def _compile(items: list[_Item], problems: list[Problem]) -> Definitions:
     checks = {c.id: c for item in by_section["checks"] if (c := _compile_check(item, problems))}
     scorecards = {}
     for item in by_section["scorecards"]:
-        scorecard = _compile_scorecard(item, checks, problems)
+        scorecard = _compile_scorecard(item, checks, declared, problems)
         if scorecard is not None:
             scorecards[scorecard.id] = scorecard
     campaigns = {}
     for item in by_section["campaigns"]:
-        _require_known_checks(item, item.spec.checks, checks, problems)
+        _require_known_checks(item, item.spec.checks, declared, problems)
         campaigns[item.spec.id] = Campaign(
             item.spec, item.location, _compile_optional(item, "applies", problems)
         )
     exemptions = {}
     for item in by_section["exemptions"]:
-        exemption = _compile_exemption(item, checks, problems)
+        exemption = _compile_exemption(item, declared, problems)
         if exemption is not None:
             exemptions[(exemption.spec.check, exemption.entity_ref)] = exemption
     sources = {s.id: s for item in by_section["sources"] if (s := _compile_source(item, problems))}
@@ -376,11 +379,11 @@ def _compile_check(item: _Item, problems: list[Problem]) -> Check | None:
 
 
 def _compile_scorecard(
-    item: _Item, checks: dict[str, Check], problems: list[Problem]
+    item: _Item, checks: dict[str, Check], declared: frozenset[str], problems: list[Problem]
 ) -> Scorecard | None:
     spec: ScorecardSpec = item.spec
     refs = spec.check_refs
-    _require_known_checks(item, [r.id for r in refs], checks, problems)
+    _require_known_checks(item, [r.id for r in refs], declared, problems)
     included = {r.id for r in refs}
     for index, level in enumerate(spec.levels):
         for check_id in level.checks:
@@ -406,25 +409,29 @@ def _compile_scorecard(
 
 
 def _require_known_checks(
-    item: _Item, ids: list[str], checks: dict[str, Check], problems: list[Problem]
+    item: _Item, ids: list[str], declared: frozenset[str], problems: list[Problem]
 ) -> None:
     for check_id in ids:
-        if check_id not in checks:
+        if check_id not in declared:
             problems.append(
                 item.problem(
-                    f"unknown check '{check_id}'", "checks", hint=_did_you_mean(check_id, checks)
+                    f"unknown check '{check_id}'",
+                    "checks",
+                    hint=_did_you_mean(check_id, sorted(declared)),
                 )
             )
 
 
 def _compile_exemption(
-    item: _Item, checks: dict[str, Check], problems: list[Problem]
+    item: _Item, declared: frozenset[str], problems: list[Problem]
 ) -> Exemption | None:
     spec: ExemptionSpec = item.spec
-    if spec.check not in checks:
+    if spec.check not in declared:
         problems.append(
             item.problem(
-                f"unknown check '{spec.check}'", "check", hint=_did_you_mean(spec.check, checks)
+                f"unknown check '{spec.check}'",
+                "check",
+                hint=_did_you_mean(spec.check, sorted(declared)),
             )
         )
         return None

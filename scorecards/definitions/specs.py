@@ -83,17 +83,23 @@ class ScorecardSpec(Spec):
     name: str
     description: str = ""
     applies: str = "true"
-    checks: Annotated[list[Id | ScorecardCheckSpec], Field(min_length=1)]
+    checks: Annotated[list[ScorecardCheckSpec], Field(min_length=1)]
     levels: list[LevelSpec] = []
     # Display only: also show the 0-100 score on a 0-scale range (10 gives OpenSSF's 0-10).
     scale: float | None = Field(default=None, gt=0, le=100)
 
+    @field_validator("checks", mode="before")
+    @classmethod
+    def _plain_ids_are_refs(cls, value: Any) -> Any:
+        # A plain id is shorthand for {id: ...}; one shape (rather than a union)
+        # keeps an error's path and line on the entry that is wrong.
+        if isinstance(value, list):
+            return [{"id": item} if isinstance(item, str) else item for item in value]
+        return value
+
     @property
     def check_refs(self) -> list[ScorecardCheckSpec]:
-        return [
-            c if isinstance(c, ScorecardCheckSpec) else ScorecardCheckSpec(id=c)
-            for c in self.checks
-        ]
+        return list(self.checks)
 
     @model_validator(mode="after")
     def _levels_are_consistent(self) -> ScorecardSpec:

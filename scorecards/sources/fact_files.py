@@ -17,6 +17,7 @@ from scorecards.errors import CatalogError, FactsError
 from scorecards.refs import normalize_ref
 from scorecards.stores.base import RESULTS_SOURCE, Fact
 from scorecards.timeutil import parse_timestamp
+from scorecards.yamlfile import load_located
 
 
 class _PushedFact(BaseModel):
@@ -42,7 +43,7 @@ def load_fact_files(folder: str | Path, now: datetime) -> list[Fact]:
     problems: list[str] = []
     for path in files:
         try:
-            parsed = _FactFile.model_validate(yaml.safe_load(path.read_text(encoding="utf-8")))
+            parsed = _FactFile.model_validate(load_located(path.read_text(encoding="utf-8")))
         except yaml.YAMLError as exc:
             problems.append(f"{path}: not valid YAML/JSON: {exc}")
             continue
