@@ -41,19 +41,22 @@ def catalog_paths(location: str | Path) -> list[Path]:
 def load_catalog_files(location: str | Path) -> list[Entity]:
     """Every entity in the files at `location`; CatalogError lists every bad document."""
     entities: dict[str, Entity] = {}
+    places: dict[str, str] = {}  # ref -> file:line where it was first defined
     problems: list[str] = []
     for path in catalog_paths(location):
-        for entity, problem in _read_file(path):
+        for entity, problem, line in _read_file(path):
             if problem is not None:
                 problems.append(problem)
                 continue
             assert entity is not None
             ref = entity_ref(entity)
             if ref in entities:
-                first = entities[ref]["metadata"]["annotations"]["backstage.io/managed-by-location"]
-                problems.append(f"{path}: entity {ref} is defined twice (first in {first})")
+                problems.append(
+                    f"{path}:{line}: entity {ref} is defined twice (first at {places[ref]})"
+                )
                 continue
             entities[ref] = entity
+            places[ref] = f"{path}:{line}"
     if problems:
         raise CatalogError(
             f"{len(problems)} problem(s) in the catalog:\n" + "\n".join(f"  {p}" for p in problems)
@@ -61,16 +64,16 @@ def load_catalog_files(location: str | Path) -> list[Entity]:
     return list(entities.values())
 
 
-def _read_file(path: Path) -> Iterator[tuple[Entity | None, str | None]]:
+def _read_file(path: Path) -> Iterator[tuple[Entity | None, str | None, int]]:
     try:
         text = path.read_text(encoding="utf-8")
         documents = list(load_located_all(text))
     except yaml.YAMLError as exc:
         line, message = describe_yaml_error(path, exc)
-        yield None, f"{path}:{line}: {message}"
+        yield None, f"{path}:{line}: {message}", line
         return
     except (OSError, UnicodeDecodeError) as exc:
-        yield None, f"{path}: cannot be read: {exc}"
+        yield None, f"{path}: cannot be read: {exc}", 1
         return
     for document in documents:
         if document is None:
@@ -84,6 +87,7 @@ def _read_file(path: Path) -> Iterator[tuple[Entity | None, str | None]]:
                     f"{path}:{line}: not a Backstage entity: {problem} — an entity needs "
                     "apiVersion, kind and metadata.name"
                 ),
+                line,
             )
             continue
         entity = normalize_entity(_plain(document))
@@ -91,7 +95,7 @@ def _read_file(path: Path) -> Iterator[tuple[Entity | None, str | None]]:
         annotations = entity["metadata"]["annotations"]
         annotations.setdefault("backstage.io/managed-by-location", location)
         annotations.setdefault("backstage.io/managed-by-origin-location", location)
-        yield entity, None
+        yield entity, None, line
 
 
 def _plain(value: Any) -> Any:

@@ -17,7 +17,7 @@ from scorecards.errors import CatalogError, FactsError
 from scorecards.refs import normalize_ref
 from scorecards.stores.base import RESULTS_SOURCE, Fact
 from scorecards.timeutil import parse_timestamp
-from scorecards.yamlfile import load_located
+from scorecards.yamlfile import describe_yaml_error, line_of, load_located
 
 
 class _PushedFact(BaseModel):
@@ -42,25 +42,30 @@ def load_fact_files(folder: str | Path, now: datetime) -> list[Fact]:
     facts: list[Fact] = []
     problems: list[str] = []
     for path in files:
+        document: Any = None
         try:
-            parsed = _FactFile.model_validate(load_located(path.read_text(encoding="utf-8")))
+            document = load_located(path.read_text(encoding="utf-8"))
+            parsed = _FactFile.model_validate(document)
         except yaml.YAMLError as exc:
-            problems.append(f"{path}: not valid YAML/JSON: {exc}")
+            line, message = describe_yaml_error(path, exc)
+            problems.append(f"{path}:{line}: {message}")
             continue
         except ValidationError as exc:
-            details = "; ".join(
-                f"{'.'.join(str(p) for p in e['loc'])}: {e['msg']}" for e in exc.errors()
-            )
-            problems.append(f"{path}: {details}")
+            for error in exc.errors():
+                loc = tuple(part for part in error["loc"] if isinstance(part, str | int))
+                where = ".".join(str(part) for part in loc) or "file"
+                problems.append(f"{path}:{line_of(document, loc)}: {where}: {error['msg']}")
             continue
         if parsed.source == RESULTS_SOURCE:
-            problems.append(f"{path}: source '{RESULTS_SOURCE}' is reserved for results")
+            line = line_of(document, ("source",))
+            problems.append(f"{path}:{line}: source '{RESULTS_SOURCE}' is reserved for results")
             continue
         for index, pushed in enumerate(parsed.facts):
             try:
                 ref = normalize_ref(pushed.entity)
             except CatalogError as exc:
-                problems.append(f"{path}: facts[{index}]: {exc}")
+                line = line_of(document, ("facts", index, "entity"))
+                problems.append(f"{path}:{line}: facts.{index}.entity: {exc}")
                 continue
             moment = parse_timestamp(pushed.timestamp) if pushed.timestamp else now
             facts.append(Fact(ref, parsed.source, moment, pushed.values))

@@ -1,0 +1,156 @@
+"""Pushed-style fact files: the embedded stand-in for facts CI jobs push."""
+
+from __future__ import annotations
+
+import json
+import textwrap
+from pathlib import Path
+
+import pytest
+
+from scorecards.errors import FactsError
+from scorecards.sources.fact_files import load_fact_files
+from tests.conftest import NOW, REPO_ROOT
+
+CI_FACTS = """
+source: ci
+facts:
+  - entity: component:default/payments-api
+    timestamp: "2026-11-24T17:30:00Z"
+    values: {coverage: 87.4, build_passing: true}
+  - entity: Component:Default/Search
+    values: {coverage: 41.0, build_passing: false}
+"""
+
+
+def write(folder: Path, name: str, text: str) -> Path:
+    path = folder / name
+    path.write_text(textwrap.dedent(text))
+    return path
+
+
+def facts_error(folder: Path) -> str:
+    with pytest.raises(FactsError) as caught:
+        load_fact_files(folder, NOW)
+    return str(caught.value)
+
+
+def line_of(path: Path, needle: str) -> int:
+    return next(n for n, line in enumerate(path.read_text().splitlines(), 1) if needle in line)
+
+
+def test_each_fact_names_its_entity_source_and_values(tmp_path: Path) -> None:
+    write(tmp_path, "ci.yaml", CI_FACTS)
+    first, _ = load_fact_files(tmp_path, NOW)
+    assert first.entity_ref == "component:default/payments-api"
+    assert first.source == "ci"
+    assert first.values == {"coverage": 87.4, "build_passing": True}
+
+
+def test_a_given_timestamp_is_kept(tmp_path: Path) -> None:
+    write(tmp_path, "ci.yaml", CI_FACTS)
+    first, _ = load_fact_files(tmp_path, NOW)
+    assert first.timestamp.isoformat() == "2026-11-24T17:30:00+00:00"
+
+
+def test_a_fact_without_a_timestamp_counts_as_collected_at_the_run_time(tmp_path: Path) -> None:
+    write(tmp_path, "ci.yaml", CI_FACTS)
+    _, second = load_fact_files(tmp_path, NOW)
+    assert second.timestamp == NOW
+
+
+def test_entity_refs_are_lower_cased(tmp_path: Path) -> None:
+    write(tmp_path, "ci.yaml", CI_FACTS)
+    _, second = load_fact_files(tmp_path, NOW)
+    assert second.entity_ref == "component:default/search"
+
+
+def test_json_fact_files_are_read_too(tmp_path: Path) -> None:
+    document = {"source": "vulns", "facts": [{"entity": "component:default/a", "values": {"n": 1}}]}
+    (tmp_path / "vulns.json").write_text(json.dumps(document))
+    (fact,) = load_fact_files(tmp_path, NOW)
+    assert (fact.source, fact.values) == ("vulns", {"n": 1})
+
+
+def test_a_missing_folder_holds_no_facts(tmp_path: Path) -> None:
+    assert load_fact_files(tmp_path / "nowhere", NOW) == []
+
+
+def test_an_unquoted_timestamp_in_values_stays_rfc3339_text(tmp_path: Path) -> None:
+    write(
+        tmp_path,
+        "ci.yaml",
+        """
+        source: ci
+        facts:
+          - entity: component:default/a
+            values: {last_deploy: 2026-11-24T17:30:00Z}
+        """,
+    )
+    (fact,) = load_fact_files(tmp_path, NOW)
+    assert fact.values == {"last_deploy": "2026-11-24T17:30:00Z"}
+
+
+def test_a_bad_entity_ref_is_an_error_naming_file_and_line(tmp_path: Path) -> None:
+    path = write(tmp_path, "ci.yaml", CI_FACTS.replace("Component:Default/Search", "search"))
+    message = facts_error(tmp_path)
+    assert (
+        f"{path}:{line_of(path, 'entity: search')}: facts.1.entity: entity ref 'search'" in message
+    )
+    assert "has no kind" in message
+
+
+def test_the_reserved_source_scorecards_is_refused(tmp_path: Path) -> None:
+    path = write(tmp_path, "ci.yaml", CI_FACTS.replace("source: ci", "source: scorecards"))
+    message = facts_error(tmp_path)
+    assert f"{path}:{line_of(path, 'source:')}: source 'scorecards' is reserved" in message
+
+
+def test_an_unknown_key_is_an_error_naming_it_and_its_line(tmp_path: Path) -> None:
+    path = write(
+        tmp_path,
+        "ci.yaml",
+        CI_FACTS.replace("values: {coverage: 41.0", "value: {x: 1}\n    values: {coverage: 41.0"),
+    )
+    message = facts_error(tmp_path)
+    assert f"{path}:{line_of(path, 'value: {x')}: facts.1.value: Extra inputs" in message
+
+
+def test_a_fact_without_values_is_an_error(tmp_path: Path) -> None:
+    path = write(
+        tmp_path,
+        "ci.yaml",
+        """
+        source: ci
+        facts:
+          - entity: component:default/a
+        """,
+    )
+    message = facts_error(tmp_path)
+    assert f"{path}:{line_of(path, '- entity')}: facts.0.values: Field required" in message
+
+
+def test_an_impossible_timestamp_is_an_error_not_a_crash(tmp_path: Path) -> None:
+    path = write(
+        tmp_path, "ci.yaml", CI_FACTS.replace('"2026-11-24T17:30:00Z"', "2026-13-24T17:30:00Z")
+    )
+    message = facts_error(tmp_path)
+    assert f"{path}:{line_of(path, 'timestamp')}: facts.0.timestamp:" in message
+
+
+def test_a_yaml_syntax_error_names_the_file_and_line(tmp_path: Path) -> None:
+    path = write(tmp_path, "ci.yaml", "source: ci\nfacts: [\n")
+    assert f"{path}:3: YAML syntax error" in facts_error(tmp_path)
+
+
+def test_every_bad_file_is_reported_at_once(tmp_path: Path) -> None:
+    write(tmp_path, "a.yaml", CI_FACTS.replace("source: ci", "source: scorecards"))
+    write(tmp_path, "b.yaml", "facts: []\n")
+    message = facts_error(tmp_path)
+    assert str(tmp_path / "a.yaml") in message
+    assert f"{tmp_path / 'b.yaml'}:1: source: Field required" in message
+
+
+def test_the_bundled_example_facts_load() -> None:
+    facts = load_fact_files(REPO_ROOT / "examples" / "facts", NOW)
+    assert {"github", "ci"} <= {fact.source for fact in facts}
