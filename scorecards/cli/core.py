@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import Annotated
@@ -32,6 +33,7 @@ from scorecards.runs import run_in_process
 from scorecards.settings import load_settings
 from scorecards.sources.catalog import catalog_location, load_catalog
 from scorecards.sources.catalog_facts import catalog_facts
+from scorecards.sources.collection import collect_for_run, record_collection
 from scorecards.sources.fact_files import load_fact_files
 from scorecards.stores import Run
 from scorecards.timeutil import utcnow
@@ -44,7 +46,7 @@ def validate(
     """Check definitions: YAML, keys, ids, references, CEL, and every inline test."""
     settings = load_settings(definitions=folder)
     try:
-        definitions = load_definitions(settings.definitions)
+        definitions = load_definitions(settings.definitions, environ=os.environ)
     except DefinitionsError as exc:
         err.print(str(exc), markup=False)
         raise typer.Exit(EXIT_FINDINGS) from None
@@ -84,17 +86,22 @@ def run(
         entities = load_catalog(catalog_location(settings), settings)
         pushed = load_fact_files(settings.facts, now) if settings.facts else []
         collected = catalog_facts(entities, now)
+        reports = collect_for_run(definitions, entities, settings, now)
+        for report in reports:
+            out.print(report.describe(), markup=False)
         target = open_configured_store(settings)
         with _progress(len(entities)) as advance:
             finished = run_in_process(
                 target,
                 definitions,
                 entities,
-                [*collected, *pushed],
+                [*collected, *pushed, *(fact for report in reports for fact in report.facts)],
                 now,
                 settings.batch_size,
                 advance,
             )
+        if reports:
+            finished = record_collection(target, finished.id, reports)
         evaluations = list(target.latest_evaluations([entity_ref(e) for e in entities]).values())
         render.run_summary(out, definitions, finished, evaluations)
         if finished.errors:
