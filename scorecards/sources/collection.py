@@ -16,12 +16,11 @@ from __future__ import annotations
 
 import asyncio
 import dataclasses
-import json
 import logging
 import os
 import traceback
 from collections import deque
-from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
@@ -41,6 +40,7 @@ from scorecards.sources.collector import (
     SourceSkippedError,
 )
 from scorecards.sources.fetch import Fetcher, FetchError, FetchPolicy
+from scorecards.sources.redaction import Redactor
 from scorecards.sources.response_cache import FileCache, ResponseCache
 from scorecards.stores.base import MAX_RUN_ERRORS, Fact, Run, Store
 
@@ -113,36 +113,6 @@ class CollectionReport:
         return text + (f" ({self.not_modified} not modified)" if self.not_modified else "")
 
 
-class Redactor:
-    """Masks secret values, also in the escaped forms reprs and JSON give them."""
-
-    MASK = "[redacted]"
-
-    def __init__(self, secrets: Iterable[str]) -> None:
-        forms: set[str] = set()
-        for secret in secrets:
-            if secret:
-                forms |= {secret, repr(secret)[1:-1], json.dumps(secret)[1:-1]}
-                forms.add(secret.encode("unicode_escape").decode("ascii"))
-        self._forms = sorted(forms, key=len, reverse=True)
-
-    def text(self, text: str) -> str:
-        for form in self._forms:
-            text = text.replace(form, self.MASK)
-        return text
-
-    def value(self, value: Any) -> Any:
-        if not self._forms:
-            return value
-        if isinstance(value, str):
-            return self.text(value)
-        if isinstance(value, Mapping):
-            return {self.text(str(k)): self.value(v) for k, v in value.items()}
-        if isinstance(value, list | tuple):
-            return [self.value(v) for v in value]
-        return value
-
-
 async def collect_source_async(
     source: Source,
     entities: Sequence[Entity],
@@ -167,7 +137,7 @@ async def collect_source_async(
         return report
     except SourceConfigurationError as exc:
         report.error = str(exc)
-        log.warning("source %s: not collected — %s", source.id, exc)
+        log.info("source %s: not collected — %s", source.id, exc)
         return report
     redactor = Redactor(setup.secrets)
     targets = deque(_targets(source, setup, entities, now, report, redactor))
@@ -182,6 +152,7 @@ async def collect_source_async(
         policy=fetch_policy,
         rules=setup.rules,
         cache=cache if setup.uses_cache else None,
+        redactor=redactor,
     ) as fetcher:
 
         async def work() -> None:
@@ -370,4 +341,5 @@ def _fail(report: CollectionReport, redactor: Redactor, ref: str, text: str) -> 
     error = EntityError(ref, report.source, redactor.text(text))
     report.errors.append(error)
     report.failed += 1
-    log.warning("%s", error)
+    # INFO: the error is on the report and the run, which is where callers show it
+    log.info("%s", error)

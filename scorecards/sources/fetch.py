@@ -27,6 +27,7 @@ import httpx
 
 from scorecards.errors import ScorecardsError
 from scorecards.sources.backoff import parse_retry_after
+from scorecards.sources.redaction import Redactor, masking_logs
 from scorecards.sources.response_cache import CachedResponse, ResponseCache
 
 log = logging.getLogger(__name__)
@@ -116,7 +117,8 @@ class Reply:
         except ValueError:
             reason = ""
         text = f"GET {self.url}: {self.status} {reason}".rstrip()
-        return f"{text} ({self.message})" if self.message else text
+        message = self.message
+        return f"{text} ({message})" if message and message != reason else text
 
 
 _NOT_JSON = object()
@@ -139,8 +141,10 @@ class Fetcher:
         policy: FetchPolicy,
         rules: ServerRules,
         cache: ResponseCache | None,
+        redactor: Redactor | None = None,
     ) -> None:
         self._client = client
+        self._redactor = redactor or Redactor()
         self._slots = asyncio.Semaphore(concurrency)
         self._policy = policy
         self._rules = rules
@@ -162,8 +166,10 @@ class Fetcher:
         policy: FetchPolicy,
         rules: ServerRules | None = None,
         cache: ResponseCache | None = None,
+        redactor: Redactor | None = None,
     ) -> AsyncIterator[Fetcher]:
         fetcher: Fetcher | None = None
+        redactor = redactor or Redactor()
 
         async def count(request: httpx.Request) -> None:
             if fetcher is not None:
@@ -179,15 +185,17 @@ class Fetcher:
             verify=_tls(),
             event_hooks={"request": [count]},
         )
-        async with client:
-            fetcher = cls(
-                client,
-                concurrency=concurrency,
-                policy=policy,
-                rules=rules or StandardRules(),
-                cache=cache,
-            )
-            yield fetcher
+        with masking_logs(redactor):
+            async with client:
+                fetcher = cls(
+                    client,
+                    concurrency=concurrency,
+                    policy=policy,
+                    rules=rules or StandardRules(),
+                    cache=cache,
+                    redactor=redactor,
+                )
+                yield fetcher
 
     async def get(
         self,
@@ -206,6 +214,11 @@ class Fetcher:
             raise FetchError(self._rejected)
         request = self._client.build_request("GET", url, params=params)
         key = str(request.url)
+        if self._redactor.text(key) != key:
+            # URLs end up in logs, proxies and server access logs; secrets travel in headers only
+            raise FetchError(
+                f"refusing GET {self._redactor.text(key)}: the URL would carry a secret"
+            )
         cached = self._cache.get(key) if self._cache is not None else None
         if cached is not None:
             request.headers["If-None-Match"] = cached.etag
@@ -226,6 +239,7 @@ class Fetcher:
                 if retry is None:
                     return reply
                 failure = reply.describe()
+            failure = self._redactor.text(failure)  # it may quote the server's answer
             if attempt >= self._policy.retries:
                 raise FetchError(f"{failure} — gave up after {attempt + 1} attempts")
             delay = self._delay(retry, attempt, failure)
@@ -275,15 +289,20 @@ class Fetcher:
             if data is _NOT_JSON:
                 kind = response.headers.get("content-type", "no content-type")
                 raise FetchError(f"GET {key}: {status}, but the body is not JSON ({kind})")
-            value = digest(data) if digest is not None else data
+            # masked before it is returned or cached: a server may echo a secret back
+            value = self._redactor.value(digest(data) if digest is not None else data)
             next_url = response.links.get("next", {}).get("url")
+            if next_url is not None and self._redactor.text(next_url) != next_url:
+                raise FetchError(f"GET {key}: its next-page link would carry a secret")
             etag = response.headers.get("etag")
             if self._cache is not None and etag:
                 self._cache.put(key, CachedResponse(etag, value, next_url))
             return Reply(key, status, value, next_url)
         reply = Reply(key, status, None if data is _NOT_JSON else data)
         if status == 401:
-            self._rejected = f"{reply.describe()} — the token was rejected; check that it is valid"
+            self._rejected = self._redactor.text(
+                f"{reply.describe()} — the token was rejected; check that it is valid"
+            )
             raise FetchError(self._rejected)
         return reply
 

@@ -142,8 +142,8 @@ def prepare(source: Source, settings: Settings, environ: Mapping[str, str], now:
     token = secret.get_secret_value().strip() if secret is not None else ""
     if not token:
         raise SourceSkippedError(
-            "SCORECARDS_GITHUB_TOKEN is not set, so GitHub is not asked; GitHub facts "
-            "already stored or pushed are used as they are"
+            "SCORECARDS_GITHUB_TOKEN is not set; GitHub facts already stored or pushed "
+            "are used as they are"
         )
     if not _HEADER_SAFE.match(token):
         raise SourceConfigurationError(
@@ -155,6 +155,11 @@ def prepare(source: Source, settings: Settings, environ: Mapping[str, str], now:
         url = httpx.URL(api)
     except httpx.InvalidURL:
         url = None
+    if url is not None and url.userinfo:
+        raise SourceConfigurationError(
+            "SCORECARDS_GITHUB_API_URL must not hold a user name or password; "
+            "the token goes in SCORECARDS_GITHUB_TOKEN"
+        )
     if url is None or url.scheme not in ("http", "https") or not url.host:
         raise SourceConfigurationError(
             f"SCORECARDS_GITHUB_API_URL '{api}' is not an http(s) URL — use "
@@ -166,8 +171,7 @@ def prepare(source: Source, settings: Settings, environ: Mapping[str, str], now:
         "X-GitHub-Api-Version": API_VERSION,
         "User-Agent": "scorecards",
     }
-    secrets = (token, url.password or "")
-    return Setup(GitHubCollector(), headers, secrets, api + "/", GitHubRules(), uses_cache=True)
+    return Setup(GitHubCollector(), headers, (token,), api + "/", GitHubRules(), uses_cache=True)
 
 
 def project_slug(entity: Entity) -> str | None:
