@@ -13,9 +13,11 @@ import subprocess
 import sys
 import time
 import xml.etree.ElementTree as ET
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from functools import partial
 from importlib.resources import files
 from pathlib import Path
 from typing import Any
@@ -94,6 +96,12 @@ def gate(
     if store is not None:
         options += ["--store", store]
     return scorecards("gate", ref, "--scorecard", "readiness", *args, *options, cwd=cwd, **env)
+
+
+def in_parallel(*runs: Callable[[], subprocess.CompletedProcess[str]]) -> list[Any]:
+    """Run independent CLI invocations at once: start-up time dominates each of them."""
+    with ThreadPoolExecutor(max_workers=len(runs)) as pool:
+        return [future.result() for future in [pool.submit(run) for run in runs]]
 
 
 @dataclass
@@ -273,12 +281,17 @@ def test_unreachable_server_exits_2(tmp_path: Path) -> None:
 def test_server_decides_as_the_local_store_does(
     tmp_path: Path, server: Server, store_url: str
 ) -> None:
-    for ref, code in (("payments-api", 0), ("checkout-web", 1), ("component:default/nobody", 2)):
-        asked = ("--min-level", "Silver", "--format", "json")
-        remote = gate(ref, *asked, "--server", server.url, cwd=tmp_path)
-        local = gate(ref, *asked, cwd=tmp_path, store=store_url)
-        assert (remote.returncode, local.returncode) == (code, code), remote.stdout
-        assert json.loads(remote.stdout) == json.loads(local.stdout)
+    expected = {"payments-api": 0, "checkout-web": 1, "component:default/nobody": 2}
+    asked = ("--min-level", "Silver", "--format", "json")
+    remote = in_parallel(
+        *(partial(gate, ref, *asked, "--server", server.url, cwd=tmp_path) for ref in expected)
+    )
+    local = in_parallel(
+        *(partial(gate, ref, *asked, cwd=tmp_path, store=store_url) for ref in expected)
+    )
+    for code, by_server, by_store in zip(expected.values(), remote, local, strict=True):
+        assert (by_server.returncode, by_store.returncode) == (code, code), by_server.stdout
+        assert json.loads(by_server.stdout) == json.loads(by_store.stdout)
 
 
 def test_gate_route_refuses_a_question_without_a_threshold(server: Server) -> None:
@@ -302,8 +315,10 @@ def test_server_that_wants_a_token_gets_the_one_in_scorecards_token(
     )
     try:
         asked = ("payments-api", "--min-level", "Silver", "--server", guarded.url)
-        refused = gate(*asked, cwd=tmp_path)
-        accepted = gate(*asked, cwd=tmp_path, SCORECARDS_TOKEN="ci-token-1")
+        refused, accepted = in_parallel(
+            partial(gate, *asked, cwd=tmp_path),
+            partial(gate, *asked, cwd=tmp_path, SCORECARDS_TOKEN="ci-token-1"),
+        )
     finally:
         stop_server(guarded)
     assert refused.returncode == 2
@@ -334,8 +349,12 @@ def test_pull_request_that_adds_the_missing_annotation_passes(tmp_path: Path) ->
         tmp_path / "after", "checkout-web", {"pagerduty.com/service-id": "PQ7R8S9"}
     )
     asked = ("--min-level", "Silver", "--store", empty_store)
-    failing = gate("checkout-web", *asked, "--catalog-file", str(before), cwd=tmp_path / "before")
-    passing = gate("checkout-web", *asked, "--catalog-file", str(after), cwd=tmp_path / "after")
+    failing, passing = in_parallel(
+        partial(
+            gate, "checkout-web", *asked, "--catalog-file", str(before), cwd=tmp_path / "before"
+        ),
+        partial(gate, "checkout-web", *asked, "--catalog-file", str(after), cwd=tmp_path / "after"),
+    )
     assert failing.returncode == 1, failing.stdout
     assert passing.returncode == 0, passing.stdout
 
@@ -344,8 +363,10 @@ def test_local_mode_reads_facts_from_the_server(tmp_path: Path, server: Server) 
     catalog_file = str(write_catalog_file(tmp_path, "payments-api"))
     empty_store = f"sqlite:///{tmp_path / 'empty.db'}"
     asked = ("payments-api", "--min-level", "Gold", "--catalog-file", catalog_file)
-    with_facts = gate(*asked, "--server", server.url, cwd=tmp_path)
-    without_facts = gate(*asked, cwd=tmp_path, store=empty_store)
+    with_facts, without_facts = in_parallel(
+        partial(gate, *asked, "--server", server.url, cwd=tmp_path),
+        partial(gate, *asked, cwd=tmp_path, store=empty_store),
+    )
     assert with_facts.returncode == 0, with_facts.stdout
     assert without_facts.returncode == 2, without_facts.stdout
     assert "no facts from source 'github'" in without_facts.stdout
