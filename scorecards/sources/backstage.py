@@ -36,8 +36,8 @@ QUERY_PATH = "/api/catalog/entities/by-query"
 DEFAULT_PAGE_SIZE = 500
 DEFAULT_MAX_PAGES = 2_000
 DEFAULT_TIMEOUT = 30.0
-# Without these an entity has no ref, so a `fields` selection always includes them.
-REF_FIELDS = ("kind", "metadata.name", "metadata.namespace")
+# Without these an item is not an entity (it has no ref), so a `fields` selection keeps them.
+SHAPE_FIELDS = ("apiVersion", "kind", "metadata.name", "metadata.namespace")
 TOKEN_VARIABLE = "SCORECARDS_BACKSTAGE_TOKEN"
 
 
@@ -114,8 +114,8 @@ class BackstageCatalog:
         """Every entity matching any of `filters` (all when none), normalised, one per ref.
 
         A filter is Backstage's `filter` syntax, e.g. `kind=component,spec.type=service`;
-        several filters are alternatives. `fields` trims the payload (the ref fields are
-        always kept). An entity served twice while paging counts once, in its last shape.
+        several filters are alternatives. `fields` trims the payload (apiVersion,
+        kind and metadata name and namespace are always kept). An entity served twice while paging counts once, in its last shape.
         """
         requests_before, retries_before = self.requests, self.retries
         trimmed = _with_ref_fields(fields)
@@ -313,7 +313,7 @@ def read_backstage_entities(
 def _with_ref_fields(fields: Sequence[str]) -> tuple[str, ...]:
     if not fields:
         return ()
-    return tuple(dict.fromkeys([*REF_FIELDS, *fields]))
+    return tuple(dict.fromkeys([*SHAPE_FIELDS, *fields]))
 
 
 def _next_cursor(body: Mapping[str, Any]) -> str | None:

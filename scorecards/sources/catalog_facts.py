@@ -28,6 +28,8 @@ CATALOG_SOURCE = "catalog"
 # Kinds Backstage requires an owner of; other kinds get owner facts only when they name one.
 OWNED_KINDS = frozenset({"component", "api", "resource", "system", "domain", "template"})
 OWNER_KINDS = frozenset({"group", "user"})
+# Kinds other entities can depend on (spec.dependsOn) or consume (spec.consumesApis).
+DEPENDED_ON_KINDS = frozenset({"component", "api", "resource"})
 
 CATALOG_FACT_SCHEMA: Mapping[str, FactSchemaSpec] = {
     "owner_exists": FactSchemaSpec(
@@ -44,6 +46,13 @@ CATALOG_FACT_SCHEMA: Mapping[str, FactSchemaSpec] = {
     "owner_kind": FactSchemaSpec(
         type="string",
         description="The kind spec.owner names (group unless it says otherwise), lower-cased.",
+    ),
+    "dependents": FactSchemaSpec(
+        type="integer",
+        description=(
+            "Components, APIs and Resources: how many catalog entities name this one in "
+            "spec.dependsOn or spec.consumesApis."
+        ),
     ),
     "parent": FactSchemaSpec(
         type="string",
@@ -64,13 +73,18 @@ CATALOG_FACT_SCHEMA: Mapping[str, FactSchemaSpec] = {
 }
 
 
-def resolve_ref(value: Any, default_kind: str, default_namespace: str) -> str | None:
-    """A ref as written in a spec field, completed and lower-cased; None when malformed."""
+def resolve_ref(value: Any, default_kind: str | None, default_namespace: str) -> str | None:
+    """A ref as written in a spec field, completed and lower-cased; None when malformed.
+
+    Without a `default_kind` the ref must name its kind (as `spec.dependsOn` must).
+    """
     if not isinstance(value, str) or not value.strip():
         return None
     text = value.strip()
     kind, sep, rest = text.partition(":")
     if not sep:
+        if default_kind is None:
+            return None
         kind, rest = default_kind, text
     namespace, sep, name = rest.partition("/")
     if not sep:
@@ -84,12 +98,15 @@ def catalog_fact_values(entities: Iterable[Entity]) -> dict[str, dict[str, Any]]
     """The `catalog` facts of every entity, by entity ref (an empty map when none apply)."""
     by_ref = {entity_ref(e): e for e in entities}
     tree = _GroupTree(by_ref)
+    dependents = _dependents(by_ref)
     values: dict[str, dict[str, Any]] = {}
     for ref, entity in by_ref.items():
         kind = ref.partition(":")[0]
         facts: dict[str, Any] = {}
         if kind in OWNED_KINDS or "owner" in _spec(entity):
             facts.update(_owner_facts(entity, by_ref))
+        if kind in DEPENDED_ON_KINDS:
+            facts["dependents"] = len(dependents.get(ref, ()))
         if kind == "group":
             facts.update(tree.group_facts(ref))
         elif kind == "user":
@@ -125,6 +142,21 @@ def _owner_facts(entity: Entity, by_ref: Mapping[str, Entity]) -> dict[str, Any]
         "owner_ref": owner,
         "owner_kind": owner_kind,
     }
+
+
+def _dependents(by_ref: Mapping[str, Entity]) -> dict[str, set[str]]:
+    """ref -> the existing entities that depend on it or consume it."""
+    dependents: dict[str, set[str]] = defaultdict(set)
+    for ref, entity in by_ref.items():
+        spec, namespace = _spec(entity), _namespace(entity)
+        targets = [
+            *_refs(spec.get("dependsOn"), None, namespace),
+            *_refs(spec.get("consumesApis"), "api", namespace),
+        ]
+        for target in targets:
+            if target != ref:
+                dependents[target].add(ref)
+    return dependents
 
 
 class _GroupTree:
@@ -185,7 +217,7 @@ class _GroupTree:
         return chain
 
 
-def _refs(value: Any, default_kind: str, default_namespace: str) -> list[str]:
+def _refs(value: Any, default_kind: str | None, default_namespace: str) -> list[str]:
     if not isinstance(value, list):
         return []
     resolved = (resolve_ref(item, default_kind, default_namespace) for item in value)
