@@ -65,9 +65,16 @@ def what_if_command(
             f"error: unknown format '{output_format}': use {', '.join(FORMATS)}", markup=False
         )
         raise typer.Exit(EXIT_BAD_INPUT)
+    try:
+        now = parse_timestamp(at) if at else utcnow()
+    except ValueError:
+        err.print(
+            f"error: --at '{at}' is not an RFC 3339 time — e.g. 2026-11-25T12:00:00Z",
+            markup=False,
+        )
+        raise typer.Exit(EXIT_BAD_INPUT) from None
     with user_errors():
         settings = load_settings(definitions=current, store_url=store)
-        now = parse_timestamp(at) if at else utcnow()
         in_force = load_definitions(settings.definitions, run_tests=False)
         # The edited definitions are about to be published: hold them to `validate`'s bar.
         proposed = load_definitions(edited, now=now)

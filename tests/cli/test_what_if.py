@@ -195,3 +195,9 @@ def test_an_unknown_format_is_refused(store_url: str) -> None:
     result = what_if(store_url, PACKS, "--format", "html")
     assert result.exit_code == 2
     assert "unknown format 'html'" in result.stderr
+
+
+def test_a_malformed_at_time_is_refused(store_url: str) -> None:
+    result = what_if(store_url, PACKS, "--at", "yesterday")
+    assert result.exit_code == 2
+    assert "--at 'yesterday' is not an RFC 3339 time" in result.stderr
