@@ -58,7 +58,7 @@ def test_every_example_entity_is_read_through_the_real_catalog(backend):
 
     refs = {entity_ref(e) for e in entities}
     assert refs - EXAMPLE_REFS == {r for r in refs if r.startswith("location:")}
-    assert EXAMPLE_REFS <= refs, f"rejected by the catalog: {sorted(EXAMPLE_REFS - refs)}"
+    assert refs >= EXAMPLE_REFS, f"rejected by the catalog: {sorted(EXAMPLE_REFS - refs)}"
     pages = -(-len(refs) // 20)
     assert (report.pages, report.requests, report.retries) == (pages, pages, 0)
     assert report.duplicates == 0
@@ -107,7 +107,7 @@ def test_scorecards_run_scores_the_real_catalog(backend, tmp_path: Path, monkeyp
 
     assert result.exit_code == 0, result.output
     store = open_store(store_url)
-    assert EXAMPLE_REFS <= set(store.list_entity_refs())
+    assert set(store.list_entity_refs()) >= EXAMPLE_REFS
     evaluations = store.latest_evaluations(sorted(EXAMPLE_REFS))
     legacy = evaluations["component:default/legacy-batch"]
     assert {r.check_id: r.status for r in legacy.checks}["owner-exists"] == Status.FAIL
