@@ -57,6 +57,8 @@ class Settings(BaseSettings):
     github_api_url: str = "https://api.github.com"
     api_tokens: SecretStr | None = None  # comma-separated
     token: SecretStr | None = None
+    api_read_requires_token: bool = False  # read routes also need a bearer token
+    api_push_unknown_entities: bool = False  # accept pushed facts for refs not in the store
     host: str = "127.0.0.1"
     port: int = Field(default=8321, ge=1, le=65535)
 
