@@ -1,0 +1,82 @@
+"""The FastAPI application: `create_app(settings)` wires the store, definitions and routers.
+
+A router module exposes `router` (an APIRouter with its own prefix) and is added
+to ROUTERS; routes get what they need through `Depends(get_context)` and guard
+themselves with `require_read` / `require_write` from scorecards.api.auth.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from fastapi import APIRouter, FastAPI
+
+from scorecards.api import configuration, native, pushed_facts, runs, service, tech_insights
+from scorecards.api.context import ApiContext, DefinitionsHolder, accepted_tokens
+from scorecards.api.errors import install_error_handlers
+from scorecards.api.metrics import Metrics
+from scorecards.api.runs import EmbeddedRuns
+from scorecards.definitions.compiled import Definitions
+from scorecards.definitions.loader import load_definitions
+from scorecards.settings import Settings
+from scorecards.stores import Store, open_store
+
+ROUTERS: list[APIRouter] = [
+    service.router,
+    tech_insights.router,
+    native.router,
+    runs.router,
+    pushed_facts.router,
+    configuration.router,
+]
+# How long shutdown waits for an embedded run's batches before leaving it `running`.
+SHUTDOWN_WAIT_SECONDS = 30.0
+
+
+def create_app(
+    settings: Settings, store: Store | None = None, definitions: Definitions | None = None
+) -> FastAPI:
+    """An app serving `store` (default: the configured one, closed on shutdown) and
+    `definitions` (default: loaded now from the configured folder; DefinitionsError
+    when invalid, so a server never starts on bad definitions)."""
+    owns_store = store is None
+    loaded = definitions if definitions is not None else load_definitions(settings.definitions)
+    served = store if store is not None else open_store(settings.store_url)
+    context = ApiContext(
+        settings=settings,
+        store=served,
+        definitions=DefinitionsHolder(loaded, settings.definitions),
+        metrics=Metrics(served),
+        embedded_runs=EmbeddedRuns(),
+        tokens=accepted_tokens(settings),
+    )
+
+    @asynccontextmanager
+    async def lifespan(_: FastAPI) -> AsyncIterator[None]:
+        yield
+        context.embedded_runs.wait(SHUTDOWN_WAIT_SECONDS)
+        if owns_store:
+            served.close()
+
+    app = FastAPI(
+        title="scorecards",
+        summary="Scorecards for Backstage: Tech Insights-compatible and native API",
+        version=_version(),
+        lifespan=lifespan,
+    )
+    app.state.context = context
+    install_error_handlers(app)
+    context.metrics.install(app)
+    for router in ROUTERS:
+        app.include_router(router)
+    return app
+
+
+def _version() -> str:
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        return version("scorecards")
+    except PackageNotFoundError:
+        return "0+unknown"

@@ -1,0 +1,41 @@
+"""`scorecards serve`: the HTTP API on uvicorn (127.0.0.1:8321 unless told otherwise)."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import typer
+
+from scorecards.cli import DefinitionsOption, StoreOption, app, err, user_errors
+from scorecards.settings import load_settings
+
+
+@app.command()
+def serve(
+    host: Annotated[
+        str | None, typer.Option("--host", help="Address to bind [SCORECARDS_HOST].")
+    ] = None,
+    port: Annotated[
+        int | None, typer.Option("--port", min=1, max=65535, help="Port [SCORECARDS_PORT].")
+    ] = None,
+    definitions_folder: DefinitionsOption = None,
+    store: StoreOption = None,
+    log_level: Annotated[str, typer.Option("--log-level", help="uvicorn log level.")] = "info",
+) -> None:
+    """Serve the Tech Insights-compatible API, the native API, /healthz and /metrics."""
+    import uvicorn
+
+    from scorecards.api import create_app
+
+    with user_errors():
+        settings = load_settings(
+            host=host, port=port, definitions=definitions_folder, store_url=store
+        )
+        api = create_app(settings)
+    if settings.host not in ("127.0.0.1", "localhost", "::1"):
+        err.print(
+            f"note: binding {settings.host}, reachable from other machines; "
+            "set SCORECARDS_API_TOKENS and put TLS in front",
+            markup=False,
+        )
+    uvicorn.run(api, host=settings.host, port=settings.port, log_level=log_level)
