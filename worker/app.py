@@ -11,7 +11,6 @@ from typing import Any
 from celery import Celery
 from celery.signals import beat_init, celeryd_init
 
-from scorecards.errors import ConfigurationError
 from scorecards.settings import load_settings
 from worker.config import NO_BROKER, create_app
 
@@ -26,4 +25,5 @@ else:
     @celeryd_init.connect  # type: ignore[untyped-decorator]
     @beat_init.connect  # type: ignore[untyped-decorator]
     def refuse_to_start(**_: Any) -> None:
-        raise ConfigurationError(NO_BROKER)
+        # SystemExit, because Celery logs and swallows an Exception raised by a signal handler.
+        raise SystemExit(f"error: {NO_BROKER}")

@@ -26,8 +26,8 @@ from tests.conftest import NOW, REPO_ROOT, RedisServer
 from tests.worker.synthetic import DEFINITIONS
 
 # Short limits keep failure tests quick; a synthetic batch takes well under a second.
-BATCH_TIME_LIMIT = 4.0
-VISIBILITY_TIMEOUT = 8.0
+BATCH_TIME_LIMIT = 5.0
+VISIBILITY_TIMEOUT = 9.0
 
 
 class WorkerProcess:

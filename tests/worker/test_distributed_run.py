@@ -121,10 +121,10 @@ def test_a_worker_killed_mid_batch_leaves_every_entity_scored_exactly_once(
     cluster: Cluster,
 ) -> None:
     definitions = heavier_definitions(cluster)
-    cluster.batch_size = 250
+    cluster.batch_size = 150
     victim, _survivor = cluster.start_workers("victim", "survivor")
     store = cluster.open_store()
-    run = start(cluster, store, definitions, 2000)
+    run = start(cluster, store, definitions, 1200)
     assert victim.process is not None
 
     batch = freeze_mid_batch(cluster, store, victim, run, victim.process.pid, group=True)
@@ -133,17 +133,17 @@ def test_a_worker_killed_mid_batch_leaves_every_entity_scored_exactly_once(
 
     finished = cluster.wait_for_run(store, run.id, timeout=90)
     assert finished.state is RunState.SUCCEEDED, finished.errors
-    assert (finished.entities_done, finished.batches_done) == (2000, 8)
-    refs = [entity_ref(e) for e in synthetic_catalog(2000)]
+    assert (finished.entities_done, finished.batches_done) == (1200, 8)
+    refs = [entity_ref(e) for e in synthetic_catalog(1200)]
     assert set(results_of_run(store, refs, finished).values()) == {1}
 
 
 def test_a_pool_process_killed_mid_batch_is_retried_and_counted(cluster: Cluster) -> None:
     definitions = heavier_definitions(cluster)
-    cluster.batch_size = 250
+    cluster.batch_size = 150
     (worker,) = cluster.start_workers("solo")
     store = cluster.open_store()
-    run = start(cluster, store, definitions, 1000)
+    run = start(cluster, store, definitions, 600)
     child = pool_process(worker)
 
     batch = freeze_mid_batch(cluster, store, worker, run, child, group=False)
@@ -152,7 +152,7 @@ def test_a_pool_process_killed_mid_batch_is_retried_and_counted(cluster: Cluster
     finished = cluster.wait_for_run(store, run.id, timeout=60)
     assert finished.state is RunState.SUCCEEDED, finished.errors
     assert finished.retries == 1
-    assert finished.entities_done == 1000
+    assert finished.entities_done == 600
     assert "WorkerLostError" in worker.log
     assert len(store.latest_evaluations(batch[2])) == len(batch[2])
 
