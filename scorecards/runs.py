@@ -115,6 +115,13 @@ def fail_batch(store: Store, run_id: str, batch: Batch, error: str) -> Run:
     return store.record_batch(run_id, BatchOutcome(batch.id, 0, len(batch.refs), error))
 
 
+def abandon_run(store: Store, run_id: str, reason: str) -> Run:
+    """End a run that cannot go on (it could not be queued or fanned out): failed, with why."""
+    run = store.get_run(run_id)
+    errors = [*(run.errors if run is not None else []), reason]
+    return store.update_run(run_id, state=RunState.FAILED, finished_at=utcnow(), errors=errors)
+
+
 def run_in_process(
     store: Store,
     definitions: Definitions,

@@ -16,11 +16,10 @@ from celery import Celery
 from scorecards.definitions.compiled import Definitions
 from scorecards.errors import ConfigurationError
 from scorecards.inputs import RunInputs
-from scorecards.runs import finish_if_complete, plan_run
+from scorecards.runs import abandon_run, finish_if_complete, plan_run
 from scorecards.settings import Settings
 from scorecards.sources.collection import record_collection
-from scorecards.stores import Run, RunState, Store
-from scorecards.timeutil import utcnow
+from scorecards.stores import Run, Store
 from worker.config import create_app
 
 START_RUN = "scorecards.start_run"
@@ -55,7 +54,7 @@ def start_distributed_run(
         client.send_task(START_RUN, args=[plan.run.id, batches])
     except Exception as exc:
         reason = f"could not queue the run on the broker: {type(exc).__name__}: {exc}"
-        store.update_run(plan.run.id, state=RunState.FAILED, finished_at=utcnow(), errors=[reason])
+        abandon_run(store, plan.run.id, reason)
         raise ConfigurationError(
             f"{reason} — check SCORECARDS_BROKER_URL and that the broker is running"
         ) from exc

@@ -17,7 +17,7 @@ from celery.exceptions import SoftTimeLimitExceeded
 from celery.signals import task_failure, worker_init
 
 from scorecards.errors import CatalogError, DefinitionsError, FactsError
-from scorecards.runs import Batch, fail_batch, finish_if_complete, score_batch
+from scorecards.runs import Batch, abandon_run, fail_batch, finish_if_complete, score_batch
 from worker import scheduling
 from worker.app import app, settings
 from worker.config import retry_backoff_max
@@ -87,9 +87,31 @@ def load_definitions_before_forking(**_: Any) -> None:
         log.error("definitions in %s cannot be loaded: %s", settings.definitions, exc)
 
 
-@app.task(name=START_RUN)  # type: ignore[untyped-decorator]
+class StartRunTask(Task):  # type: ignore[misc]  # Celery is untyped
+    """Ends the run as failed when its batches cannot be queued, rather than leave it waiting."""
+
+    def on_failure(
+        self, exc: BaseException, task_id: str, args: Any, kwargs: Any, einfo: Any
+    ) -> None:
+        run_id = args[0]
+        log.error("run %s: batches not queued: %s", run_id, describe_error(exc))
+        try:
+            abandon_run(context.store, run_id, f"batches not queued: {describe_error(exc)}")
+        except Exception:
+            log.exception("run %s: could not record that it was not queued", run_id)
+
+
+@app.task(  # type: ignore[untyped-decorator]
+    base=StartRunTask,
+    name=START_RUN,
+    autoretry_for=(Exception,),
+    retry_backoff=settings.retry_backoff,
+    retry_backoff_max=retry_backoff_max(settings),
+    retry_jitter=True,
+    max_retries=settings.batch_retries,
+)
 def start_run(run_id: str, batches: list[list[Any]]) -> None:
-    """Fan a planned run out into one task per batch."""
+    """Fan a planned run out into one task per batch (again, harmlessly, if redelivered)."""
     for batch_id, refs in batches:
         score_batch_task.apply_async(args=[run_id, batch_id, refs])
     log.info("run %s: %d batches queued", run_id, len(batches))

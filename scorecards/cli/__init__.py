@@ -76,5 +76,6 @@ def main() -> None:
 from scorecards.cli import core  # noqa: E402, F401
 from scorecards.cli import docs  # noqa: E402, F401
 from scorecards.cli import gate  # noqa: E402, F401
+from scorecards.cli import runs  # noqa: E402, F401
 from scorecards.cli import serve  # noqa: E402, F401
 from scorecards.cli import what_if  # noqa: E402, F401

@@ -25,9 +25,11 @@ from scorecards.cli import (
     out,
     user_errors,
 )
+from scorecards.cli.runs import DEFAULT_WAIT_SECONDS, is_distributed, run_distributed
 from scorecards.definitions.compiled import Definitions
 from scorecards.definitions.loader import load_definitions
 from scorecards.errors import DefinitionsError
+from scorecards.inputs import RunInputs
 from scorecards.refs import entity_ref, normalize_ref
 from scorecards.runs import run_in_process
 from scorecards.settings import load_settings
@@ -71,6 +73,22 @@ def run(
         str | None, typer.Option("--facts", help="Folder of pushed-style fact files.")
     ] = None,
     batch_size: Annotated[int | None, typer.Option("--batch-size", min=1)] = None,
+    broker: Annotated[
+        str | None, typer.Option("--broker", help="Celery broker URL [SCORECARDS_BROKER_URL].")
+    ] = None,
+    distributed: Annotated[
+        bool | None,
+        typer.Option(
+            "--distributed/--in-process",
+            help="Score on Celery workers (default: when a broker is configured).",
+        ),
+    ] = None,
+    wait: Annotated[
+        bool, typer.Option("--wait/--no-wait", help="Follow a distributed run to its end.")
+    ] = False,
+    wait_timeout: Annotated[
+        float, typer.Option("--timeout", min=1, help="Seconds --wait waits at most.")
+    ] = DEFAULT_WAIT_SECONDS,
 ) -> None:
     """Collect, evaluate and store scores for every catalog entity."""
     with user_errors():
@@ -80,7 +98,9 @@ def run(
             store_url=store,
             facts=facts,
             batch_size=batch_size,
+            broker_url=broker,
         )
+        on_workers = is_distributed(settings, distributed)
         definitions = load_definitions(settings.definitions)
         now = utcnow()
         entities = load_catalog(catalog_location(settings), settings)
@@ -89,6 +109,14 @@ def run(
         reports = collect_for_run(definitions, entities, settings, now)
         for report in reports:
             out.print(report.describe(), markup=False)
+        if on_workers:
+            inputs = RunInputs(
+                entities,
+                [*collected, *pushed, *(fact for report in reports for fact in report.facts)],
+                reports,
+            )
+            run_distributed(settings, definitions, inputs, now, wait=wait, timeout=wait_timeout)
+            return
         target = open_configured_store(settings)
         with _progress(len(entities)) as advance:
             finished = run_in_process(

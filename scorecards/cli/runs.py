@@ -1,0 +1,251 @@
+"""Runs on Celery workers from the command line: `run --distributed [--wait]` and `runs`.
+
+`scorecards run` hands its run to the workers when a broker is configured
+(`--broker` or `SCORECARDS_BROKER_URL`), or when asked with `--distributed`;
+`--wait` follows it to the end with a progress bar. `scorecards runs` lists the
+recent runs of the store, and `scorecards runs RUN_ID` shows one.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from datetime import datetime
+from typing import Annotated
+
+import typer
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.table import Table
+
+from scorecards import render
+from scorecards.cli import (
+    EXIT_FINDINGS,
+    FormatOption,
+    StoreOption,
+    app,
+    err,
+    open_configured_store,
+    out,
+    user_errors,
+)
+from scorecards.definitions.compiled import Definitions
+from scorecards.errors import ConfigurationError
+from scorecards.inputs import RunInputs
+from scorecards.refs import entity_ref
+from scorecards.settings import Settings, load_settings
+from scorecards.stores import Run, RunState, Store
+from scorecards.timeutil import format_timestamp, utcnow
+
+# How often --wait looks at the run, and how often it writes a line when not on a terminal.
+POLL_SECONDS = 0.5
+LOG_EVERY_SECONDS = 10.0
+DEFAULT_WAIT_SECONDS = 3600.0
+
+
+def is_distributed(settings: Settings, requested: bool | None) -> bool:
+    """`--distributed`/`--in-process` when given, else whether a broker is configured."""
+    if requested is None:
+        return bool(settings.broker_url)
+    if requested and not settings.broker_url:
+        raise ConfigurationError(
+            "--distributed needs a broker: pass --broker redis://127.0.0.1:6379/1 "
+            "or set SCORECARDS_BROKER_URL, and start workers with `celery -A worker worker`"
+        )
+    return requested
+
+
+def run_distributed(
+    settings: Settings,
+    definitions: Definitions,
+    inputs: RunInputs,
+    now: datetime,
+    *,
+    wait: bool,
+    timeout: float = DEFAULT_WAIT_SECONDS,
+) -> Run:
+    """Queue the run on the workers; with `wait`, follow it and print the summary."""
+    from worker.dispatch import start_distributed_run  # Celery is imported only when needed
+
+    store = open_configured_store(settings)
+    run = start_distributed_run(settings, store, definitions, inputs, now)
+    out.print(
+        f"Run {run.id} queued: {run.entities_total} entities in {run.batches_total} batches",
+        markup=False,
+    )
+    if not wait:
+        out.print(f"Follow it with: scorecards runs {run.id}", markup=False)
+        return run
+    with _progress(run.entities_total) as show:
+        finished = wait_for_run(store, run.id, timeout, show)
+    if not finished.state.is_finished:
+        err.print(
+            f"error: run {run.id} is still {finished.state.value} after {timeout:g}s "
+            f"({_done(finished)}) — are workers running? `celery -A worker worker`; "
+            f"follow it with `scorecards runs {run.id}`",
+            markup=False,
+        )
+        raise typer.Exit(EXIT_FINDINGS)
+    refs = [entity_ref(e) for e in inputs.entities]
+    render.run_summary(out, definitions, finished, list(store.latest_evaluations(refs).values()))
+    for error in finished.errors:
+        err.print(f"error: {error}", markup=False)
+    return finished
+
+
+def wait_for_run(
+    store: Store,
+    run_id: str,
+    timeout: float,
+    on_progress: Callable[[Run], None] | None = None,
+) -> Run:
+    """The run once finished, or as it stands when `timeout` seconds have passed."""
+    deadline = time.monotonic() + timeout
+    while True:
+        run = store.get_run(run_id)
+        if run is None:
+            raise ConfigurationError(f"run {run_id} is not in the store any more")
+        if on_progress is not None:
+            on_progress(run)
+        if run.state.is_finished or time.monotonic() >= deadline:
+            return run
+        time.sleep(min(POLL_SECONDS, max(deadline - time.monotonic(), 0)))
+
+
+def _done(run: Run) -> str:
+    text = (
+        f"{run.entities_done + run.entities_failed}/{run.entities_total} entities, "
+        f"{run.batches_done + run.batches_failed}/{run.batches_total} batches"
+    )
+    if run.batches_failed:
+        text += f", {run.batches_failed} failed"
+    if run.retries:
+        text += f", {run.retries} retries"
+    return text
+
+
+@contextmanager
+def _progress(total: int) -> Iterator[Callable[[Run], None]]:
+    if not err.is_terminal:
+        last = [0.0]
+
+        def log_line(run: Run) -> None:
+            if run.state.is_finished or time.monotonic() - last[0] >= LOG_EVERY_SECONDS:
+                last[0] = time.monotonic()
+                err.print(f"run {run.id}: {run.state.value}, {_done(run)}", markup=False)
+
+        yield log_line
+        return
+    columns = (
+        TextColumn("scoring on workers"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TextColumn("{task.fields[detail]}"),
+        TimeElapsedColumn(),
+    )
+    with Progress(*columns, console=err, transient=True) as progress:
+        task = progress.add_task("scoring", total=total, detail="")
+
+        def advance(run: Run) -> None:
+            detail = f"failed {run.entities_failed}" if run.entities_failed else ""
+            if run.retries:
+                detail += f" retries {run.retries}"
+            progress.update(
+                task, completed=run.entities_done + run.entities_failed, detail=detail.strip()
+            )
+
+        yield advance
+
+
+@app.command("runs")
+def runs(
+    run_id: Annotated[
+        str | None, typer.Argument(help="Show this run; omit to list recent runs.")
+    ] = None,
+    store: StoreOption = None,
+    limit: Annotated[int, typer.Option("--limit", min=1, max=1000, help="Runs to list.")] = 20,
+    output_format: FormatOption = "text",
+) -> None:
+    """List recent runs (newest first) with their progress, or show one run in full."""
+    with user_errors():
+        target = open_configured_store(load_settings(store_url=store))
+        if run_id is not None:
+            found = target.get_run(run_id)
+            if found is None:
+                raise ConfigurationError(
+                    f"no run '{run_id}' in the store — list the recent ones with `scorecards runs`"
+                )
+            selected = [found]
+        else:
+            selected = target.list_runs(limit)
+    if output_format == "json":
+        data = [r.to_dict() for r in selected]
+        out.print_json(json.dumps(data[0] if run_id is not None else data))
+    elif run_id is not None:
+        _show_run(selected[0])
+    elif not selected:
+        out.print("No runs yet — start one with `scorecards run`.", markup=False)
+    else:
+        _list_runs(selected)
+
+
+STATE_STYLES = {
+    RunState.PENDING: "dim",
+    RunState.RUNNING: "cyan",
+    RunState.SUCCEEDED: "green",
+    RunState.PARTIAL: "yellow",
+    RunState.FAILED: "red",
+}
+
+
+def _duration(run: Run) -> str:
+    end = run.finished_at or utcnow()
+    seconds = max(int((end - run.created_at).total_seconds()), 0)
+    return f"{seconds // 60}m{seconds % 60:02d}s" if seconds >= 60 else f"{seconds}s"
+
+
+def _list_runs(selected: list[Run]) -> None:
+    table = Table(title="Runs, newest first", box=None, pad_edge=False, header_style="bold")
+    table.add_column("run", no_wrap=True)
+    table.add_column("state", no_wrap=True)
+    for column in ("entities", "failed", "batches", "retries", "took"):
+        table.add_column(column, justify="right", no_wrap=True)
+    for run in selected:
+        table.add_row(
+            run.id,
+            f"[{STATE_STYLES[run.state]}]{run.state.value}[/]",
+            f"{run.entities_done}/{run.entities_total}",
+            str(run.entities_failed),
+            f"{run.batches_done + run.batches_failed}/{run.batches_total}",
+            str(run.retries),
+            _duration(run),
+        )
+    out.print(table)
+
+
+def _show_run(run: Run) -> None:
+    out.print(f"Run {run.id}: {run.state.value}", markup=False)
+    out.print(f"  started      {format_timestamp(run.created_at)}", markup=False)
+    if run.finished_at is not None:
+        out.print(f"  finished     {format_timestamp(run.finished_at)}", markup=False)
+    out.print(f"  took         {_duration(run)}", markup=False)
+    out.print(f"  definitions  {run.definitions_version}", markup=False)
+    out.print(
+        f"  entities     {run.entities_done} scored, {run.entities_failed} failed, "
+        f"of {run.entities_total}",
+        markup=False,
+    )
+    out.print(
+        f"  batches      {run.batches_done} done, {run.batches_failed} failed, "
+        f"of {run.batches_total}",
+        markup=False,
+    )
+    out.print(f"  retries      {run.retries}", markup=False)
+    for source, counts in sorted(run.sources.items()):
+        summary = ", ".join(f"{key} {value}" for key, value in counts.items())
+        out.print(f"  source {source}: {summary}", markup=False)
+    if run.errors:
+        out.print(f"Errors ({len(run.errors)}):", markup=False)
+        for error in run.errors:
+            out.print(f"  {error}", markup=False)
