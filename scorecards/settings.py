@@ -59,6 +59,7 @@ class Settings(BaseSettings):
     token: SecretStr | None = None
     api_read_requires_token: bool = False  # read routes also need a bearer token
     api_push_unknown_entities: bool = False  # accept pushed facts for refs not in the store
+    api_cors_origins: str | None = None  # comma-separated browser origins, e.g. the Backstage app
     host: str = "127.0.0.1"
     port: int = Field(default=8321, ge=1, le=65535)
 

@@ -11,8 +11,18 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
 from fastapi import APIRouter, FastAPI
+from fastapi.middleware.cors import CORSMiddleware
 
-from scorecards.api import configuration, native, pushed_facts, runs, service, tech_insights
+from scorecards.api import (
+    configuration,
+    gate,
+    native,
+    pushed_facts,
+    runs,
+    service,
+    tech_insights,
+    what_if,
+)
 from scorecards.api.context import ApiContext, DefinitionsHolder, accepted_tokens
 from scorecards.api.errors import install_error_handlers
 from scorecards.api.metrics import Metrics
@@ -29,6 +39,8 @@ ROUTERS: list[APIRouter] = [
     runs.router,
     pushed_facts.router,
     configuration.router,
+    gate.router,
+    what_if.router,
 ]
 # How long shutdown waits for an embedded run's batches before leaving it `running`.
 SHUTDOWN_WAIT_SECONDS = 30.0
@@ -68,6 +80,16 @@ def create_app(
     app.state.context = context
     install_error_handlers(app)
     context.metrics.install(app)
+    origins = [o.strip() for o in (settings.api_cors_origins or "").split(",") if o.strip()]
+    if origins:
+        # The Backstage frontend calls a `discovery.endpoints` target from the browser.
+        app.add_middleware(
+            CORSMiddleware,
+            allow_origins=origins,
+            allow_methods=["GET", "POST"],
+            allow_headers=["authorization", "content-type"],
+            max_age=600,
+        )
     for router in ROUTERS:
         app.include_router(router)
     return app
