@@ -103,6 +103,7 @@ class BackstageBackend:
                     externalAccess:
                       - type: static
                         options: {{token: {self.token}, subject: scorecards-tests}}
+                        accessRestrictions: [{{plugin: catalog}}]
                 catalog:
                   rules:
                     - allow: [{", ".join(KINDS)}]
