@@ -51,7 +51,9 @@ def run_summary(
         levels = ", ".join(f"{name} {count}" for name, count in card.levels.items() if count)
         scorecard = definitions.scorecards.get(card.scorecard_id)
         scale = scorecard.spec.scale if scorecard else None
-        table.add_row(card.name, str(card.entities), _score(card.average, scale), levels or NO_LEVEL)
+        table.add_row(
+            card.name, str(card.entities), _score(card.average, scale), levels or NO_LEVEL
+        )
     console.print(table)
     failing = Table(title="Most failed checks")
     failing.add_column("check")
