@@ -1,19 +1,18 @@
 """Runs through the API: POST /api/v1/runs starts one, GET /api/v1/runs/{id} follows it.
 
-`start_run` is the one way the API starts a run. Without a broker the run is
-embedded: the catalog snapshot and pushed-style fact files are read and the run
-planned during the request (so its id comes back at once and a bad catalog is
-reported to the caller), then its batches are scored in a background thread, one
-run at a time. It reads what `scorecards run` reads (catalog, catalog facts,
-fact files); sources collected during a run join when the CLI and the API share
-one function for a run's inputs. With a broker (SCORECARDS_BROKER_URL) the run belongs to Celery
-workers.
+`start_run` is the one way the API starts a run. It gathers the run's inputs the
+way `scorecards run` does (catalog, catalog facts, fact files, collected sources)
+during the request, so the run's id comes back at once and an unreadable catalog
+is reported to the caller. With a broker (SCORECARDS_BROKER_URL) the run is then
+queued on the Celery workers; without one it is embedded: its batches are scored
+in a background thread of this server, one run at a time.
 """
 
 from __future__ import annotations
 
 import logging
 import threading
+from datetime import datetime
 from typing import Any
 
 from fastapi import APIRouter, Depends, Query
@@ -22,13 +21,13 @@ from pydantic import BaseModel
 from scorecards.api.auth import require_read, require_write
 from scorecards.api.context import ApiContext, get_context
 from scorecards.api.errors import ApiError
+from scorecards.api.metrics import Metrics
 from scorecards.definitions.compiled import Definitions
-from scorecards.errors import CatalogError, FactsError
-from scorecards.runs import RunPlan, finish_run, plan_run, score_batch
-from scorecards.sources.catalog import catalog_location, load_catalog
-from scorecards.sources.catalog_facts import catalog_facts
-from scorecards.sources.fact_files import load_fact_files
-from scorecards.stores.base import BatchOutcome, Run
+from scorecards.errors import CatalogError, ConfigurationError, FactsError
+from scorecards.inputs import RunInputs, gather_run_inputs
+from scorecards.runs import RunPlan, fail_batch, finish_run, plan_run, score_batch
+from scorecards.sources.collection import record_collection
+from scorecards.stores.base import Run
 from scorecards.timeutil import utcnow
 
 log = logging.getLogger("scorecards.api")
@@ -50,6 +49,7 @@ class RunView(BaseModel):
     batches_failed: int
     retries: int
     errors: list[str]
+    sources: dict[str, dict[str, Any]] = {}  # source id -> what its collection did
     progress: float  # 0..1, entities done or failed over entities total
 
     @classmethod
@@ -87,14 +87,41 @@ def get_run(run_id: str, context: ApiContext = Depends(get_context)) -> RunView:
 
 def start_run(context: ApiContext) -> Run:
     """Start a run with the definitions in force: on workers with a broker, else embedded."""
-    if context.settings.broker_url:
-        raise ApiError(
-            503,
-            "this server has a broker configured (SCORECARDS_BROKER_URL), and starting "
-            "distributed runs from the API is not available in this build — start the run "
-            "with `scorecards run`",
-        )
-    return context.embedded_runs.start(context)
+    definitions = context.definitions.current
+    if not context.settings.broker_url:
+        return context.embedded_runs.start(context, definitions)
+    from worker.dispatch import start_distributed_run  # Celery is imported only when needed
+
+    now = utcnow()
+    inputs = gather_inputs(context, definitions, now)
+    try:
+        run = start_distributed_run(context.settings, context.store, definitions, inputs, now)
+    except ConfigurationError as exc:
+        raise ApiError(503, f"cannot start a run: {exc}") from None
+    context.metrics.runs_started.labels("distributed").inc()
+    return run
+
+
+def gather_inputs(context: ApiContext, definitions: Definitions, now: datetime) -> RunInputs:
+    """What `scorecards run` reads; an unreadable catalog or fact file is a 503."""
+    metrics = context.metrics
+    try:
+        inputs = gather_run_inputs(context.settings, definitions, now)
+    except CatalogError as exc:
+        metrics.source_errors.labels("catalog").inc()
+        raise ApiError(503, f"cannot start a run: the catalog cannot be read: {exc}") from None
+    except FactsError as exc:
+        metrics.source_errors.labels("fact-files").inc()
+        raise ApiError(503, f"cannot start a run: {exc}") from None
+    count_source_errors(metrics, inputs)
+    return inputs
+
+
+def count_source_errors(metrics: Metrics, inputs: RunInputs) -> None:
+    for report in inputs.reports:
+        failures = len(report.errors) + (1 if report.error else 0)
+        if failures:
+            metrics.source_errors.labels(report.source).inc(failures)
 
 
 class EmbeddedRuns:
@@ -105,24 +132,34 @@ class EmbeddedRuns:
         self._thread: threading.Thread | None = None
         self._run_id: str | None = None
 
-    def start(self, context: ApiContext) -> Run:
+    def start(self, context: ApiContext, definitions: Definitions) -> Run:
         with self._lock:
             if self._thread is not None and self._thread.is_alive():
                 raise ApiError(
                     409,
                     f"run {self._run_id} is still running — follow it at GET /api/v1/runs/{self._run_id}",
                 )
-            plan = _plan(context)
+            now = utcnow()
+            inputs = gather_inputs(context, definitions, now)
+            store, settings = context.store, context.settings
+            plan = plan_run(
+                store, definitions, inputs.entities, inputs.facts, now, settings.batch_size
+            )
+            run = (
+                record_collection(store, plan.run.id, inputs.reports)
+                if inputs.reports
+                else plan.run
+            )
             thread = threading.Thread(
                 target=self._score,
-                args=(context, context.definitions.current, plan),
-                name=f"scorecards-run-{plan.run.id}",
+                args=(context, definitions, plan),
+                name=f"scorecards-run-{run.id}",
                 daemon=True,
             )
-            self._thread, self._run_id = thread, plan.run.id
+            self._thread, self._run_id = thread, run.id
             context.metrics.runs_started.labels("embedded").inc()
             thread.start()
-            return plan.run
+            return run
 
     def wait(self, timeout: float) -> bool:
         """Wait (bounded) for the current run to end; True when none is running."""
@@ -141,33 +178,11 @@ class EmbeddedRuns:
                     progress = score_batch(store, definitions, plan.run, batch)
                 except Exception as exc:  # recorded on the run, like the CLI's embedded run
                     log.exception("run %s: batch %s failed", plan.run.id, batch.id)
-                    outcome = BatchOutcome(
-                        batch.id, 0, len(batch.refs), f"{type(exc).__name__}: {exc}"
-                    )
-                    progress = store.record_batch(plan.run.id, outcome)
+                    error = f"{type(exc).__name__}: {exc}"
+                    progress = fail_batch(store, plan.run.id, batch, error)
                 metrics.evaluations.inc(max(0, progress.entities_done - done))
                 done = progress.entities_done
             finished = finish_run(store, plan.run.id)
             metrics.runs_finished.labels(finished.state.value).inc()
         except Exception:
             log.exception("run %s could not be finished", plan.run.id)
-
-
-def _plan(context: ApiContext) -> RunPlan:
-    """The same inputs `scorecards run` reads: the catalog, its own facts, fact files."""
-    settings, metrics = context.settings, context.metrics
-    now = utcnow()
-    try:
-        entities = load_catalog(catalog_location(settings), settings)
-    except CatalogError as exc:
-        metrics.source_errors.labels("catalog").inc()
-        raise ApiError(503, f"cannot start a run: the catalog cannot be read: {exc}") from None
-    try:
-        pushed = load_fact_files(settings.facts, now) if settings.facts else []
-    except FactsError as exc:
-        metrics.source_errors.labels("fact-files").inc()
-        raise ApiError(503, f"cannot start a run: {exc}") from None
-    facts = [*catalog_facts(entities, now), *pushed]
-    return plan_run(
-        context.store, context.definitions.current, entities, facts, now, settings.batch_size
-    )

@@ -25,6 +25,7 @@ from scorecards.runs import run_in_process
 from scorecards.sources.catalog_facts import catalog_facts
 from scorecards.sources.catalog_files import load_catalog_files
 from scorecards.sources.fact_files import load_fact_files
+from scorecards.stores import open_store
 from scorecards.stores.sqlite import SQLiteStore
 from tests.conftest import NOW, REPO_ROOT, free_port
 
@@ -52,9 +53,15 @@ def seed_store(path: Path) -> None:
 @dataclass
 class ApiServer:
     url: str
-    store_path: Path
+    store_url: str
     log_path: Path
     process: subprocess.Popen[bytes]
+
+    @property
+    def store_path(self) -> Path:
+        """The file of a server on a SQLite store."""
+        assert self.store_url.startswith("sqlite:///"), self.store_url
+        return Path(self.store_url.removeprefix("sqlite:///"))
 
     def client(self, token: str | None = None) -> httpx.Client:
         headers = {"Authorization": f"Bearer {token}"} if token else {}
@@ -65,7 +72,7 @@ class ApiServer:
 
     def evaluations(self) -> dict[str, EntityEvaluation]:
         """What the store holds, read directly (what the API should serve)."""
-        store = SQLiteStore(self.store_path)
+        store = open_store(self.store_url)
         try:
             return store.latest_evaluations()
         finally:
@@ -81,14 +88,14 @@ class ApiServer:
                 self.process.wait(timeout=5)
 
 
-def start_server(folder: Path, store_path: Path, **environment: str) -> ApiServer:
+def start_server(folder: Path, store_url: str, **environment: str) -> ApiServer:
     """`scorecards serve` on a free loopback port; returns once /healthz answers."""
     folder.mkdir(parents=True, exist_ok=True)
     port = free_port()
     env = {k: v for k, v in os.environ.items() if not k.startswith("SCORECARDS_")}
     env.update(
         SCORECARDS_CONFIG=str(folder / "no-config.yaml"),
-        SCORECARDS_STORE_URL=f"sqlite:///{store_path}",
+        SCORECARDS_STORE_URL=store_url,
         SCORECARDS_DEFINITIONS=str(DEFINITIONS),
         SCORECARDS_CATALOG=str(CATALOG),
         SCORECARDS_FACTS=str(FACTS),
@@ -105,7 +112,7 @@ def start_server(folder: Path, store_path: Path, **environment: str) -> ApiServe
             stdout=log,
             stderr=subprocess.STDOUT,
         )
-    server = ApiServer(f"http://127.0.0.1:{port}", store_path, log_path, process)
+    server = ApiServer(f"http://127.0.0.1:{port}", store_url, log_path, process)
     deadline = time.monotonic() + STARTUP_SECONDS
     while time.monotonic() < deadline:
         if process.poll() is not None:
@@ -148,7 +155,7 @@ def server_factory(
         folder = tmp_path_factory.mktemp("server")
         store_path = folder / "scores.db"
         shutil.copyfile(seeded_store, store_path)
-        server = start_server(folder, store_path, **environment)
+        server = start_server(folder, f"sqlite:///{store_path}", **environment)
         servers.append(server)
         return server
 

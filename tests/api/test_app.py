@@ -16,6 +16,7 @@ from scorecards.results import EntityEvaluation
 from scorecards.settings import Settings
 from scorecards.stores.sqlite import SQLiteStore
 from tests.api.conftest import CATALOG, DEFINITIONS, FACTS, TOKEN
+from tests.conftest import free_port
 
 AUTH = {"Authorization": f"Bearer {TOKEN}"}
 
@@ -81,12 +82,15 @@ def test_a_run_is_refused_with_a_503_when_the_catalog_cannot_be_read(tmp_path):
     assert 'scorecards_source_errors_total{source="catalog"} 1.0' in metrics
 
 
-def test_a_server_with_a_broker_does_not_pretend_to_start_distributed_runs(tmp_path):
-    app = create_app(settings_for(tmp_path, broker_url="redis://127.0.0.1:6379/15"))
+def test_a_run_is_a_503_and_recorded_as_failed_when_the_broker_is_down(tmp_path):
+    app = create_app(settings_for(tmp_path, broker_url=f"redis://127.0.0.1:{free_port()}/0"))
     with TestClient(app) as client:
         response = client.post("/api/v1/runs", headers=AUTH)
+        [run] = client.get("/api/v1/runs").json()
     assert response.status_code == 503
     assert "SCORECARDS_BROKER_URL" in response.json()["error"]["message"]
+    assert run["state"] == "failed"
+    assert "could not queue the run" in run["errors"][-1]
 
 
 def test_healthz_is_a_503_when_the_store_does_not_answer(tmp_path):

@@ -74,7 +74,7 @@ def score(server: ApiServer, ref: str) -> dict[str, Any]:
     """What `scorecards score REF --format json` says about the server's store."""
     outcome = CliRunner().invoke(
         app,
-        ["score", ref, "--format", "json", "--store", f"sqlite:///{server.store_path}"],
+        ["score", ref, "--format", "json", "--store", server.store_url],
     )
     assert outcome.exit_code == 0, outcome.output
     result: dict[str, Any] = json.loads(outcome.output)
