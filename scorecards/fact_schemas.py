@@ -1,8 +1,8 @@
 """Fact schemas: the names, types and descriptions of each source's facts.
 
-A source's schema comes from its definition (`sources: [{schema: ...}]`) or,
-for built-in sources, from here. Pushed facts are validated against it, and the
-Tech Insights `fact-schemas` route serves it. The results of scoring are facts
+A source's schema comes from its definition (`sources: [{schema: ...}]`) or, for
+the built-in sources (github, catalog), from the source's own module. Pushed facts
+are validated against it, and the Tech Insights `fact-schemas` route serves it. The results of scoring are facts
 too (source `scorecards`); `evaluation_fact_values` flattens them into the value
 types Tech Insights knows (integer, float, string, boolean, datetime, set).
 Pure: no I/O.
@@ -18,51 +18,11 @@ from scorecards.definitions.compiled import Definitions
 from scorecards.definitions.specs import FactSchemaSpec
 from scorecards.results import EntityEvaluation, Status
 from scorecards.sources.catalog_facts import CATALOG_FACT_SCHEMA, CATALOG_SOURCE
+from scorecards.sources.github import GITHUB_FACT_SCHEMA
 from scorecards.stores.base import RESULTS_SOURCE
 from scorecards.timeutil import format_timestamp, parse_timestamp
 
 FactSchema = Mapping[str, FactSchemaSpec]
-
-_GITHUB_ALERTS = {
-    f"{kind}_alerts_{severity}": FactSchemaSpec(
-        type="integer",
-        description=f"Open {label} alerts of {severity} severity (absent when {label} is off or not visible)",
-    )
-    for kind, label in (("dependabot", "Dependabot"), ("code_scanning", "code-scanning"))
-    for severity in ("critical", "high", "medium", "low")
-}
-
-GITHUB_FACT_SCHEMA: FactSchema = {
-    "archived": FactSchemaSpec(type="boolean", description="The repository is archived"),
-    "default_branch": FactSchemaSpec(type="string", description="Name of the default branch"),
-    "pushed_at": FactSchemaSpec(type="datetime", description="Time of the last push"),
-    "branch_protection_enabled": FactSchemaSpec(
-        type="boolean", description="The default branch is protected"
-    ),
-    "required_reviews": FactSchemaSpec(
-        type="integer", description="Approving reviews required before merging"
-    ),
-    "required_status_checks": FactSchemaSpec(
-        type="integer", description="Status checks required before merging"
-    ),
-    "admins_enforced": FactSchemaSpec(
-        type="boolean", description="Branch protection applies to administrators too"
-    ),
-    "has_codeowners": FactSchemaSpec(type="boolean", description="A CODEOWNERS file exists"),
-    "has_readme": FactSchemaSpec(type="boolean", description="A README exists"),
-    "has_license": FactSchemaSpec(type="boolean", description="A LICENSE file exists"),
-    "has_security_policy": FactSchemaSpec(
-        type="boolean", description="A SECURITY.md policy exists"
-    ),
-    "dependency_update_tool": FactSchemaSpec(
-        type="string", description="Dependency update tool: dependabot, renovate or none"
-    ),
-    **_GITHUB_ALERTS,
-    "secret_scanning_alerts": FactSchemaSpec(
-        type="integer",
-        description="Open secret-scanning alerts (absent when secret scanning is off or not visible)",
-    ),
-}
 
 BUILTIN_FACT_SCHEMAS: Mapping[str, FactSchema] = {
     "github": GITHUB_FACT_SCHEMA,
