@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 
 from fastapi import APIRouter, Depends, Query
@@ -166,7 +167,7 @@ def _ref(kind: str, namespace: str, name: str) -> str:
         raise ApiError(400, str(exc)) from None
 
 
-def _time(name: str, text: str | None) -> Any:
+def _time(name: str, text: str | None) -> datetime | None:
     if text is None:
         return None
     try:
