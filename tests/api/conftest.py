@@ -100,6 +100,8 @@ def start_server(folder: Path, store_url: str, **environment: str) -> ApiServer:
         SCORECARDS_CATALOG=str(CATALOG),
         SCORECARDS_FACTS=str(FACTS),
         SCORECARDS_API_TOKENS=f"{TOKEN},{OTHER_TOKEN}",
+        # Should a check pack ever define a GitHub source, runs must not leave the machine.
+        SCORECARDS_GITHUB_API_URL="http://127.0.0.1:9",
     )
     env.update(environment)
     log_path = folder / f"server-{port}.log"
