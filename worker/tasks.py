@@ -13,7 +13,7 @@ from typing import Any
 
 from billiard.exceptions import WorkerLostError
 from celery import Task
-from celery.exceptions import SoftTimeLimitExceeded
+from celery.exceptions import SoftTimeLimitExceeded, TimeLimitExceeded
 from celery.signals import task_failure, worker_init
 
 from scorecards.errors import CatalogError, DefinitionsError, FactsError
@@ -32,7 +32,7 @@ PERMANENT_ERRORS = (DefinitionsError, CatalogError, FactsError, SoftTimeLimitExc
 
 
 def describe_error(exc: BaseException) -> str:
-    if isinstance(exc, SoftTimeLimitExceeded):
+    if isinstance(exc, SoftTimeLimitExceeded | TimeLimitExceeded):
         return (
             f"the batch took longer than {settings.batch_time_limit:g}s and was stopped — "
             "raise SCORECARDS_BATCH_TIME_LIMIT or lower SCORECARDS_BATCH_SIZE"

@@ -181,6 +181,26 @@ def test_a_poisoned_batch_ends_the_run_partial_with_its_error(cluster: Cluster) 
     assert "not valid JSON" in error
 
 
+def test_a_batch_slower_than_the_time_limit_is_stopped_and_recorded_with_the_fix(
+    cluster: Cluster,
+) -> None:
+    definitions = heavier_definitions(cluster)
+    cluster.batch_size = 2000
+    cluster.extra_env.update(SCORECARDS_BATCH_TIME_LIMIT="0.2", SCORECARDS_VISIBILITY_TIMEOUT="5")
+    store = cluster.open_store()
+    run = start(cluster, store, definitions, 2000)
+    cluster.start_workers("slow")
+
+    finished = cluster.wait_for_run(store, run.id, timeout=60)
+
+    assert finished.state is RunState.FAILED
+    assert finished.retries == 0  # a retry would only be as slow
+    assert finished.errors == [
+        "batch 00000: the batch took longer than 0.2s and was stopped — "
+        "raise SCORECARDS_BATCH_TIME_LIMIT or lower SCORECARDS_BATCH_SIZE"
+    ]
+
+
 def test_a_worker_with_other_definitions_refuses_to_score_the_run(
     cluster: Cluster, definitions: Definitions, tmp_path: Path
 ) -> None:
