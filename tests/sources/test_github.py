@@ -331,11 +331,3 @@ def test_every_fact_the_source_collects_has_a_schema(github, tmp_path):
     collected = {name for fact in report.facts for name in fact.values}
     assert collected == set(GITHUB_FACT_SCHEMA)
     assert all(schema.description for schema in GITHUB_FACT_SCHEMA.values())
-
-
-def test_the_served_fact_schema_matches_the_one_the_source_declares():
-    from scorecards.fact_schemas import BUILTIN_FACT_SCHEMAS
-
-    served = {name: spec.type for name, spec in BUILTIN_FACT_SCHEMAS["github"].items()}
-
-    assert served == {name: spec.type for name, spec in GITHUB_FACT_SCHEMA.items()}
