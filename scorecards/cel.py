@@ -1,14 +1,15 @@
 """The CEL bridge: compile expressions once, bound their size, evaluate them.
 
-Expressions are parsed and transpiled to Python exactly once, when definitions
-load; evaluation only runs the compiled program against an activation built once
-per entity (`Activation`).
+Expressions are parsed once, when definitions load, and compiled to Python by
+the fast path (scorecards/celfast), which reads plain JSON data directly and
+agrees with cel-python's interpreter; what it does not support runs on that
+interpreter. Evaluation only runs the compiled program against an activation
+built once per entity (`Activation`).
 """
 
 from __future__ import annotations
 
 import logging
-import re
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -17,10 +18,12 @@ from typing import Any
 import celpy
 import lark
 from celpy import celtypes
-from celpy.adapter import json_to_cel
 from celpy.celparser import CELParseError
 from celpy.evaluation import CELEvalError
 
+from scorecards.celfast import Program, UnsupportedError, Variables, compile_fast, describe, values
+from scorecards.celfast.names import cel_type_name
+from scorecards.celfast.values import from_input
 from scorecards.errors import CelEvaluationError, CelSyntaxError
 
 # cel-python logs every evaluation error at ERROR level before raising it; an
@@ -33,51 +36,91 @@ MAX_COMPREHENSION_DEPTH = 2
 COMPREHENSIONS = frozenset({"all", "exists", "exists_one", "map", "filter"})
 
 
-class _TranspiledRunner(celpy.CompiledRunner):
-    """cel-python's transpiling runner, with its `has()` made to return a CEL bool.
+_ENVIRONMENT = celpy.Environment()
 
-    cel-python 0.5 transpiles `has(x)` to a Python bool, which its own `&&` and
-    `||` reject ("no such overload") whenever the other side is an error, so
-    `has(a.b) && a.b.c` failed exactly when it should be false.
+Tree = lark.Tree[Any]
+FAST = "fast"
+INTERPRETED = "celpy"
+
+
+class Activation:
+    """The variables of one evaluation, built once per entity and shared by every check.
+
+    Values are plain JSON-shaped data (what the fast path reads directly); the
+    cel-python form is made only if an expression that needs the interpreter runs.
     """
 
-    def __init__(self, environment: Any, ast: Any, functions: Any = None) -> None:
-        super().__init__(environment, ast, functions)
-        fixed = _HAS_TEMPLATE.sub(r"\1celpy.celtypes.BoolType(\2)", self.tp.source_text)
-        if fixed != self.tp.source_text:
-            self.tp.source_text = fixed
-            self.tp.executable_code = compile(fixed, "<cel>", "exec")
+    __slots__ = ("_cel", "variables")
 
+    def __init__(self, variables: Mapping[str, Any]) -> None:
+        self.variables = Variables(variables)
+        self._cel: dict[str, Any] | None = None
 
-_HAS_TEMPLATE = re.compile(
-    r"^(\s*ex_\d+ = lambda activation: )(not isinstance\(.*, CELEvalError\))$", re.MULTILINE
-)
-_ENVIRONMENT = celpy.Environment(runner_class=_TranspiledRunner)
+    @classmethod
+    def from_values(cls, values: Mapping[str, Any]) -> Activation:
+        """From any mix of plain data and cel-python values (converted once, here)."""
+        return cls({name: from_input(value) for name, value in values.items()})
 
-Activation = dict[str, Any]
-Tree = lark.Tree[Any]
+    def cel_variables(self) -> dict[str, Any]:
+        if self._cel is None:
+            self._cel = {name: values.to_cel(value) for name, value in self.variables.items()}
+        return self._cel
 
 
 @dataclass(frozen=True)
 class Expression:
-    """A compiled CEL expression, ready to evaluate many times."""
+    """A compiled CEL expression, ready to evaluate many times.
+
+    `path` says how it runs: `fast` (compiled to Python, see scorecards/celfast)
+    or `celpy` (cel-python's interpreter, for what the fast path does not
+    support; `fallback_reason` says what).
+    """
 
     source: str
-    program: celpy.Runner = field(repr=False, compare=False)
+    program: Program | None = field(repr=False, compare=False)
+    runner: celpy.Runner = field(repr=False, compare=False)
     fact_sources: frozenset[str] = frozenset()
+    names: frozenset[str] = frozenset()  # identifiers it mentions (variables, macro variables)
+    fallback_reason: str | None = None
+    python_source: str | None = field(default=None, repr=False, compare=False)
 
-    def evaluate(self, activation: Activation) -> Any:
+    @property
+    def path(self) -> str:
+        return FAST if self.program is not None else INTERPRETED
+
+    @property
+    def reads_now(self) -> bool:
+        return "now" in self.names
+
+    def evaluate(self, activation: Activation | Mapping[str, Any]) -> Any:
         """Run the expression; raise CelEvaluationError with CEL's own text."""
+        if not isinstance(activation, Activation):
+            activation = Activation.from_values(activation)
+        if self.program is None:
+            return self.evaluate_interpreted(activation)
         try:
-            return self.program.evaluate(activation)
+            return self.program(activation.variables)
+        except (RecursionError, MemoryError) as exc:
+            raise CelEvaluationError(f"expression too costly: {type(exc).__name__}") from None
+        except Exception as exc:
+            raise CelEvaluationError(describe(exc)) from None
+
+    def evaluate_interpreted(self, activation: Activation | Mapping[str, Any]) -> Any:
+        """Run the expression on cel-python's interpreter (the semantic reference)."""
+        if not isinstance(activation, Activation):
+            activation = Activation.from_values(activation)
+        try:
+            return values.from_cel(self.runner.evaluate(activation.cel_variables()))
         except CELEvalError as exc:
             raise CelEvaluationError(describe_evaluation_error(exc)) from None
         except (RecursionError, MemoryError) as exc:
             raise CelEvaluationError(f"expression too costly: {type(exc).__name__}") from None
+        except Exception as exc:  # the interpreter lets some Python errors escape
+            raise CelEvaluationError(f"{type(exc).__name__}: {exc}") from None
 
 
 def compile_expression(source: str) -> Expression:
-    """Parse, bound and transpile a CEL expression.
+    """Parse, bound and compile a CEL expression.
 
     Raises CelSyntaxError with the 1-based line and column of the problem.
     """
@@ -98,11 +141,23 @@ def compile_expression(source: str) -> Expression:
             excerpt=str(exc).rstrip(),
         ) from None
     _check_bounds(tree)
+    runner = _ENVIRONMENT.program(tree)
+    program: Program | None = None
+    python_source: str | None = None
+    reason: str | None = None
     try:
-        program = _ENVIRONMENT.program(tree)
-    except Exception as exc:  # the transpiler rejects some valid-looking trees
-        raise CelSyntaxError(f"CEL expression cannot be compiled: {exc}") from None
-    return Expression(source, program, frozenset(_fact_sources(tree)))
+        program, python_source = compile_fast(tree)
+    except UnsupportedError as exc:
+        reason = str(exc)
+    return Expression(
+        source,
+        program,
+        runner,
+        frozenset(_fact_sources(tree)),
+        frozenset(_identifiers(tree)),
+        reason,
+        python_source,
+    )
 
 
 def describe_evaluation_error(exc: CELEvalError) -> str:
@@ -187,9 +242,15 @@ def _string_literal(tree: Tree) -> str | None:
     return None
 
 
+def _identifiers(tree: Tree) -> Iterator[str]:
+    for node in tree.iter_subtrees():
+        if node.data == "ident" and node.children:
+            yield str(node.children[0])
+
+
 def to_cel(value: Any) -> Any:
-    """Convert plain JSON data (and datetimes) to CEL values, once per document."""
-    return json_to_cel(value)
+    """Convert plain JSON data (and datetimes) to cel-python values."""
+    return values.to_cel(value)
 
 
 def cel_timestamp(moment: datetime) -> celtypes.TimestampType:
@@ -199,35 +260,35 @@ def cel_timestamp(moment: datetime) -> celtypes.TimestampType:
 def make_activation(
     entity: Mapping[str, Any], facts: Mapping[str, Mapping[str, Any]], now: datetime
 ) -> Activation:
-    """The variables every expression sees: `entity`, `facts` and `now`."""
-    return {"entity": to_cel(entity), "facts": to_cel(facts), "now": cel_timestamp(now)}
+    """The variables every expression sees: `entity`, `facts` and `now`.
+
+    `entity` and the fact values are used as they are (plain JSON data), not copied.
+    """
+    return Activation(
+        {
+            "entity": entity,
+            "facts": {s: v if type(v) is dict else dict(v) for s, v in facts.items()},
+            "now": celtypes.TimestampType(now),
+        }
+    )
 
 
 def is_bool(value: Any) -> bool:
-    return isinstance(value, bool | celtypes.BoolType)
+    return value is True or value is False or isinstance(value, celtypes.BoolType)
 
 
-def cel_type_name(value: Any) -> str:
-    """The CEL name of a value's type, for error messages."""
-    names: list[tuple[type, str]] = [
-        (celtypes.BoolType, "bool"),
-        (bool, "bool"),
-        (celtypes.IntType, "int"),
-        (celtypes.UintType, "uint"),
-        (celtypes.DoubleType, "double"),
-        (celtypes.StringType, "string"),
-        (celtypes.ListType, "list"),
-        (celtypes.MapType, "map"),
-        (celtypes.TimestampType, "timestamp"),
-        (celtypes.DurationType, "duration"),
-        (int, "int"),
-        (float, "double"),
-        (str, "string"),
-    ]
-    for kind, name in names:
-        if isinstance(value, kind):
-            return name
-    return "null" if value is None else type(value).__name__
+__all__ = [
+    "FAST",
+    "INTERPRETED",
+    "Activation",
+    "Expression",
+    "cel_type_name",
+    "compile_expression",
+    "is_bool",
+    "make_activation",
+    "to_cel",
+    "to_python",
+]
 
 
 def to_python(value: Any) -> Any:
