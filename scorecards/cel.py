@@ -94,12 +94,13 @@ class Expression:
 
     def evaluate(self, activation: Activation | Mapping[str, Any]) -> Any:
         """Run the expression; raise CelEvaluationError with CEL's own text."""
-        if not isinstance(activation, Activation):
-            activation = Activation.from_values(activation)
-        if self.program is None:
+        if type(activation) is not Activation:
+            activation = _as_activation(activation)
+        program = self.program
+        if program is None:
             return self.evaluate_interpreted(activation)
         try:
-            return self.program(activation.variables)
+            return program(activation.variables)
         except (RecursionError, MemoryError) as exc:
             raise CelEvaluationError(f"expression too costly: {type(exc).__name__}") from None
         except Exception as exc:
@@ -107,8 +108,7 @@ class Expression:
 
     def evaluate_interpreted(self, activation: Activation | Mapping[str, Any]) -> Any:
         """Run the expression on cel-python's interpreter (the semantic reference)."""
-        if not isinstance(activation, Activation):
-            activation = Activation.from_values(activation)
+        activation = _as_activation(activation)
         try:
             return values.from_cel(self.runner.evaluate(activation.cel_variables()))
         except CELEvalError as exc:
@@ -117,6 +117,12 @@ class Expression:
             raise CelEvaluationError(f"expression too costly: {type(exc).__name__}") from None
         except Exception as exc:  # the interpreter lets some Python errors escape
             raise CelEvaluationError(f"{type(exc).__name__}: {exc}") from None
+
+
+def _as_activation(activation: Activation | Mapping[str, Any]) -> Activation:
+    if isinstance(activation, Activation):
+        return activation
+    return Activation.from_values(activation)
 
 
 def compile_expression(source: str) -> Expression:

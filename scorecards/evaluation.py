@@ -42,8 +42,9 @@ def evaluate_entity(
     """Every check and scorecard of `definitions` for one entity."""
     activation = make_activation(entity, {s: f.values for s, f in facts.items()}, now)
     ref = entity_ref(entity)
+    stamps = _stamps(facts)
     results = [
-        evaluate_check(definitions, check, ref, activation, facts, now)
+        _evaluate_check(definitions, check, ref, activation, facts, stamps, now)
         for check in definitions.checks.values()
     ]
     by_check = {r.check_id: r.status for r in results}
@@ -74,34 +75,52 @@ def evaluate_check(
     now: datetime,
 ) -> CheckResult:
     """One (entity, check) status, following DESIGN section 3 in order."""
+    return _evaluate_check(definitions, check, ref, activation, facts, _stamps(facts), now)
+
+
+def _stamps(facts: Mapping[str, FactSnapshot]) -> dict[str, str]:
+    """Each source's fact timestamp as results record it, formatted once per entity."""
+    return {source: format_timestamp(f.timestamp) for source, f in facts.items()}
+
+
+def _evaluate_check(
+    definitions: Definitions,
+    check: Check,
+    ref: str,
+    activation: Activation,
+    facts: Mapping[str, FactSnapshot],
+    stamps: Mapping[str, str],
+    now: datetime,
+) -> CheckResult:
+    # The hot loop of a run: most checks end at `applies`, so that path stays short.
+    check_id = check.spec.id
     if check.applies is not None:
         applies = _run_predicate(check.applies, activation, "applies")
-        if isinstance(applies, str):
-            return CheckResult(check.id, Status.ERROR, applies)
-        if not applies:
-            return CheckResult(check.id, Status.SKIP)
-    timestamps = {
-        source: format_timestamp(facts[source].timestamp)
-        for source in check.fact_sources
-        if source in facts
-    }
-    exemption = definitions.exemptions.get((check.id, ref))
+        if applies is False:
+            return CheckResult(check_id, Status.SKIP)
+        if applies is not True:
+            return CheckResult(check_id, Status.ERROR, applies)
+    timestamps = (
+        {s: stamps[s] for s in check.fact_sources if s in stamps} if check.fact_sources else {}
+    )
+    exemption = definitions.exemptions.get((check_id, ref)) if definitions.exemptions else None
     if exemption is not None and exemption.is_active(now.date()):
         return CheckResult(
-            check.id,
+            check_id,
             Status.EXEMPT,
             f"exempt until {exemption.spec.expires.isoformat()}: {exemption.spec.reason}",
             timestamps,
         )
-    missing = _missing_facts(definitions, check, facts, now)
-    if missing is not None:
-        return CheckResult(check.id, Status.UNKNOWN, missing, timestamps)
+    if check.spec.requires:
+        missing = _missing_facts(definitions, check, facts, now)
+        if missing is not None:
+            return CheckResult(check_id, Status.UNKNOWN, missing, timestamps)
     outcome = _run_predicate(check.rule, activation, "rule")
-    if isinstance(outcome, str):
-        return CheckResult(check.id, Status.ERROR, outcome, timestamps)
-    if outcome:
-        return CheckResult(check.id, Status.PASS, None, timestamps)
-    return CheckResult(check.id, Status.FAIL, _failure_message(check, activation), timestamps)
+    if outcome is True:
+        return CheckResult(check_id, Status.PASS, None, timestamps)
+    if outcome is False:
+        return CheckResult(check_id, Status.FAIL, _failure_message(check, activation), timestamps)
+    return CheckResult(check_id, Status.ERROR, outcome, timestamps)
 
 
 def score_scorecard(
@@ -126,6 +145,8 @@ def _run_predicate(expression: Any, activation: Activation, what: str) -> bool |
         value = expression.evaluate(activation)
     except CelEvaluationError as exc:
         return f"{what} raised: {exc}"
+    if value is True or value is False:
+        return value
     if not is_bool(value):
         return f"{what} must return bool, got {cel_type_name(value)}"
     return bool(value)

@@ -43,8 +43,11 @@ def compute_level(
     return reached
 
 
+_NO_COUNTS = {status.value: 0 for status in Status}
+
+
 def count_statuses(statuses: Iterable[Status]) -> dict[str, int]:
-    counts = {status.value: 0 for status in Status}
+    counts = dict(_NO_COUNTS)
     for status in statuses:
-        counts[status.value] += 1
+        counts[status] += 1  # a StrEnum member finds its value's key
     return counts
