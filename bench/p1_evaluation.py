@@ -1,0 +1,266 @@
+"""P1: check-evaluation throughput against Backstage Tech Insights' json-rules-engine.
+
+Both engines evaluate the same checks (bench/jre/rules.json holds json-rules-engine
+rules equivalent to a subset of the bundled checks) over the same entities (the
+bundled example catalog and facts, copied to reach a few thousand entities), in
+the same run. The bench first checks that both pass exactly the same (entity,
+check) pairs, then prints evaluations per second and the ratio (target: >= 2x).
+
+json-rules-engine runs through Node when it is installed; it is installed into
+~/.cache/scorecards-bench (outside the repository) on first use:
+    npm install --prefix ~/.cache/scorecards-bench json-rules-engine@6
+
+Also printed, for context: the same checks on cel-python's interpreter and
+transpiler (the paths the fast path replaces), and all bundled checks with
+scorecards.
+
+Usage: python -m bench.p1_evaluation [--copies 30] [--repeats 5]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+from typing import Any
+
+import celpy
+from celpy.celparser import CELParser
+
+from bench.common import (
+    CACHE,
+    NOW,
+    Bundled,
+    best_of,
+    bundled,
+    machine,
+    only_checks,
+    replicate,
+    snapshots,
+)
+from scorecards.cel import make_activation
+from scorecards.definitions.compiled import Definitions
+from scorecards.evaluation import evaluate_entity
+from scorecards.refs import entity_ref
+from scorecards.results import Status
+
+RULES = Path(__file__).parent / "jre" / "rules.json"
+RUNNER = Path(__file__).parent / "jre" / "run.js"
+
+
+def ensure_json_rules_engine() -> Path | None:
+    """The node_modules folder holding json-rules-engine, installing it if npm is there."""
+    modules = CACHE / "node_modules"
+    if (modules / "json-rules-engine").is_dir():
+        return modules
+    if shutil.which("npm") is None:
+        return None
+    CACHE.mkdir(parents=True, exist_ok=True)
+    result = subprocess.run(
+        [
+            "npm",
+            "install",
+            "--prefix",
+            str(CACHE),
+            "--no-audit",
+            "--no-fund",
+            "json-rules-engine@6",
+        ],
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    if result.returncode != 0:
+        print(f"npm install json-rules-engine failed: {result.stderr.strip()[-500:]}")
+        return None
+    return modules
+
+
+def run_json_rules_engine(
+    data: Bundled, rules: dict[str, Any], repeats: int, flat: bool
+) -> dict[str, Any]:
+    modules = ensure_json_rules_engine()
+    if modules is None or shutil.which("node") is None:
+        raise RuntimeError("node and npm are needed to run json-rules-engine")
+    facts = snapshots(data.facts)
+    entities = []
+    for entity in data.entities:
+        github = facts.get(entity_ref(entity), {}).get("github")
+        entities.append(
+            {
+                "ref": entity_ref(entity),
+                "entity": entity,
+                "github": dict(github.values) if github is not None else {},
+            }
+        )
+    with tempfile.NamedTemporaryFile("w", suffix=".json", delete=False) as handle:
+        json.dump({"rules": rules, "entities": entities, "repeats": repeats, "flat": flat}, handle)
+        path = handle.name
+    try:
+        env = {**os.environ, "NODE_PATH": str(modules)}
+        result = subprocess.run(
+            ["node", str(RUNNER), path], capture_output=True, text=True, env=env, timeout=1800
+        )
+    finally:
+        os.unlink(path)
+    if result.returncode != 0:
+        raise RuntimeError(f"json-rules-engine run failed: {result.stderr.strip()[-1000:]}")
+    output: dict[str, Any] = json.loads(result.stdout)
+    return output
+
+
+def run_scorecards(
+    definitions: Definitions, data: Bundled, repeats: int
+) -> tuple[float, set[tuple[str, str]]]:
+    facts = snapshots(data.facts)
+    items = [(e, facts.get(entity_ref(e), {})) for e in data.entities]
+
+    def work() -> list[Any]:
+        return [evaluate_entity(definitions, e, f, NOW) for e, f in items]
+
+    passes = {
+        (evaluation.entity_ref, result.check_id)
+        for evaluation in work()
+        for result in evaluation.checks
+        if result.status is Status.PASS
+    }
+    return best_of(repeats, work), passes
+
+
+def run_cel_python(definitions: Definitions, data: Bundled, runner: str) -> float:
+    """The same applies/rule expressions on cel-python itself, json_to_cel per entity included.
+
+    Run in a fresh process: cel-python builds its parser once per process, for the
+    tree class of the first runner, and the transpiler needs its own.
+    """
+    CELParser.CEL_PARSER = None  # one parser per process, built for the first tree class
+    environment = celpy.Environment(
+        runner_class=celpy.CompiledRunner if runner == "compiled" else celpy.InterpretedRunner
+    )
+    programs = []
+    for check in definitions.checks.values():
+        applies = (
+            environment.program(environment.compile(check.applies.source))
+            if check.applies
+            else None
+        )
+        programs.append((applies, environment.program(environment.compile(check.rule.source))))
+    facts = snapshots(data.facts)
+
+    def work() -> None:
+        for entity in data.entities:
+            values = {s: f.values for s, f in facts.get(entity_ref(entity), {}).items()}
+            variables = make_activation(entity, values, NOW).cel_variables()
+            for applies, rule in programs:
+                try:
+                    if applies is None or applies.evaluate(variables):
+                        rule.evaluate(variables)
+                except Exception:  # errors are outcomes; only the time matters here
+                    pass
+
+    return best_of(1, work)
+
+
+def load_rules(definitions: Definitions) -> dict[str, Any]:
+    rules: dict[str, Any] = {k: v for k, v in json.loads(RULES.read_text()).items() if k[0] != "_"}
+    missing = [i for i in rules if i not in definitions.checks]
+    if missing:
+        print(f"note: bundled checks renamed or removed, left out: {', '.join(missing)}")
+    return {k: v for k, v in rules.items() if k not in missing}
+
+
+def cel_python_in_child(runner: str, copies: int) -> float:
+    command = [sys.executable, "-m", "bench.p1_evaluation", "--cel-python", runner]
+    command += ["--copies", str(copies)]
+    result = subprocess.run(command, capture_output=True, text=True, timeout=1800)
+    if result.returncode != 0:
+        raise RuntimeError(result.stderr.strip()[-1000:])
+    return float(result.stdout.strip())
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--copies", type=int, default=30, help="copies of the example catalog")
+    parser.add_argument("--repeats", type=int, default=5)
+    parser.add_argument("--cel-python", choices=["interpreted", "compiled"], help=argparse.SUPPRESS)
+    args = parser.parse_args(argv)
+
+    base = bundled()
+    rules = load_rules(base.definitions)
+    subset = only_checks(base.definitions, list(rules))
+    if args.cel_python:  # child mode: print the evaluations per second only
+        sample = replicate(base, args.copies, fresh=True)
+        seconds = run_cel_python(subset, sample, args.cel_python)
+        print(len(sample.entities) * len(subset.checks) / seconds)
+        return 0
+    data = replicate(base, args.copies, fresh=True)
+    evaluations = len(data.entities) * len(subset.checks)
+
+    print(f"P1 check evaluation throughput — {machine()}")
+    print(
+        f"  {len(data.entities)} entities x {len(subset.checks)} checks = {evaluations} evaluations"
+    )
+    ours, our_passes = run_scorecards(subset, data, args.repeats)
+    ours_rate = evaluations / ours
+    print(
+        f"  scorecards (fast CEL path)   {ours_rate:>12,.0f} evals/s  ({ours / evaluations * 1e6:.2f} µs each)"
+    )
+
+    status = 0
+    rates: dict[str, float] = {}
+    for flat, label in ((True, "flat facts"), (False, "JSONPath facts")):
+        try:
+            theirs = run_json_rules_engine(data, rules, args.repeats, flat)
+        except RuntimeError as exc:
+            print(f"  json-rules-engine            not run: {exc}")
+            status = 1
+            break
+        rates[label] = theirs["evaluations"] / theirs["seconds"]
+        print(
+            f"  json-rules-engine, {label:<15}{rates[label]:>8,.0f} evals/s  "
+            f"({theirs['seconds'] / theirs['evaluations'] * 1e6:.2f} µs each)"
+        )
+        disagree = our_passes ^ {(ref, check) for ref, check in theirs["passes"]}
+        if disagree:
+            status = 1
+            print(f"    {len(disagree)} (entity, check) decisions differ from ours, e.g.:")
+            for ref, check in sorted(disagree)[:5]:
+                print(f"      {check} on {ref}")
+    if rates:
+        baseline = max(rates.values())  # the faster json-rules-engine setup
+        ratio = ours_rate / baseline
+        verdict = "meets" if ratio >= 2 else "MISSES"
+        print(
+            f"  ratio to the faster json-rules-engine setup: {ratio:.2f}x ({verdict} the 2x target); "
+            f"both engines pass the same {len(our_passes)} (entity, check) pairs"
+            if status == 0
+            else f"  ratio to the faster json-rules-engine setup: {ratio:.2f}x"
+        )
+        status = status or (0 if ratio >= 2 else 1)
+
+    for runner in ("interpreted", "compiled"):
+        try:
+            rate = cel_python_in_child(runner, copies=2)
+        except RuntimeError as exc:
+            print(f"  cel-python {runner}: failed: {exc}")
+            continue
+        print(
+            f"  cel-python {runner:<12}      {rate:>12,.0f} evals/s  (json_to_cel per entity included)"
+        )
+
+    everything = len(data.entities) * len(base.definitions.checks)
+    seconds, _ = run_scorecards(base.definitions, data, max(1, args.repeats // 2))
+    print(
+        f"  all {len(base.definitions.checks)} bundled checks + {len(base.definitions.scorecards)} "
+        f"scorecards: {everything / seconds:,.0f} evals/s, {len(data.entities) / seconds:,.0f} entities/s"
+    )
+    return status
+
+
+if __name__ == "__main__":
+    sys.exit(main())
