@@ -87,6 +87,9 @@ class EntityEvaluation:
     checks: list[CheckResult]
     scorecards: list[ScorecardResult]
     input_hash: str = ""
+    # Until when the results hold with unchanged inputs (None: until they change);
+    # see scorecards/incremental.py.
+    valid_until: datetime | None = None
 
     def check(self, check_id: str) -> CheckResult | None:
         return next((r for r in self.checks if r.check_id == check_id), None)
@@ -95,7 +98,7 @@ class EntityEvaluation:
         return next((s for s in self.scorecards if s.scorecard_id == scorecard_id), None)
 
     def to_dict(self) -> dict[str, Any]:
-        return {
+        data: dict[str, Any] = {
             "entity": self.entity_ref,
             "evaluated_at": format_timestamp(self.evaluated_at),
             "definitions_version": self.definitions_version,
@@ -103,6 +106,9 @@ class EntityEvaluation:
             "checks": [r.to_dict() for r in self.checks],
             "scorecards": [s.to_dict() for s in self.scorecards],
         }
+        if self.valid_until is not None:
+            data["valid_until"] = format_timestamp(self.valid_until)
+        return data
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> EntityEvaluation:
@@ -113,4 +119,5 @@ class EntityEvaluation:
             checks=[CheckResult.from_dict(r) for r in data["checks"]],
             scorecards=[ScorecardResult.from_dict(s) for s in data["scorecards"]],
             input_hash=data.get("input_hash", ""),
+            valid_until=parse_timestamp(data["valid_until"]) if data.get("valid_until") else None,
         )

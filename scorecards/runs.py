@@ -15,6 +15,7 @@ from datetime import datetime
 from scorecards.definitions.compiled import Definitions
 from scorecards.entities import Entity
 from scorecards.evaluation import evaluate_entities
+from scorecards.incremental import Freshness, input_hash, is_reusable, valid_until
 from scorecards.refs import entity_ref
 from scorecards.stores.base import BatchOutcome, Fact, Run, RunState, Store
 from scorecards.timeutil import utcnow
@@ -69,15 +70,35 @@ def plan_run(
     return RunPlan(run, batches)
 
 
-def score_batch(store: Store, definitions: Definitions, run: Run, batch: Batch) -> Run:
-    """Evaluate and store one batch, then record it on the run (idempotent)."""
+def score_batch(
+    store: Store, definitions: Definitions, run: Run, batch: Batch, full: bool = False
+) -> Run:
+    """Evaluate and store one batch, then record it on the run (idempotent).
+
+    An entity whose latest stored result is still what evaluating it would give
+    (scorecards/incremental.py) is not evaluated again and gets no new history
+    row; it counts as done. `full` evaluates every entity regardless.
+    """
+    now = run.evaluated_at
     entities = store.get_entities(batch.refs)
     facts = store.input_facts(list(entities))
-    evaluations = evaluate_entities(definitions, entities.values(), facts, run.evaluated_at)
+    freshness = Freshness.of(definitions)
+    hashes = {
+        ref: input_hash(definitions.version, entity, facts.get(ref, {}), freshness, now)
+        for ref, entity in entities.items()
+    }
+    stamps = {} if full else store.latest_evaluation_stamps(list(entities))
+    changed = [
+        e for ref, e in entities.items() if not is_reusable(stamps.get(ref), hashes[ref], now)
+    ]
+    evaluations = evaluate_entities(definitions, changed, facts, now)
+    for evaluation in evaluations:
+        evaluation.input_hash = hashes[evaluation.entity_ref]
+        evaluation.valid_until = valid_until(definitions, evaluation)
     store.write_evaluations(evaluations)
     missing = len(batch.refs) - len(entities)
     error = f"{missing} entities not in the store" if missing else None
-    return store.record_batch(run.id, BatchOutcome(batch.id, len(evaluations), missing, error))
+    return store.record_batch(run.id, BatchOutcome(batch.id, len(entities), missing, error))
 
 
 def finish_run(store: Store, run_id: str) -> Run:
@@ -130,12 +151,16 @@ def run_in_process(
     now: datetime,
     batch_size: int = DEFAULT_BATCH_SIZE,
     on_batch: Callable[[Run], None] | None = None,
+    full: bool = False,
 ) -> Run:
-    """The embedded run: every batch in this process, one after another."""
+    """The embedded run: every batch in this process, one after another.
+
+    `full` re-evaluates entities whose inputs are unchanged (see `score_batch`).
+    """
     plan = plan_run(store, definitions, entities, facts, now, batch_size)
     for batch in plan.batches:
         try:
-            progress = score_batch(store, definitions, plan.run, batch)
+            progress = score_batch(store, definitions, plan.run, batch, full)
         except Exception as exc:  # recorded on the run, never silently dropped
             progress = store.record_batch(
                 plan.run.id,

@@ -17,6 +17,7 @@ from typing import Any
 
 from scorecards.entities import Entity
 from scorecards.evaluation import FactSnapshot
+from scorecards.incremental import EvaluationStamp
 from scorecards.results import EntityEvaluation
 from scorecards.timeutil import format_timestamp, parse_timestamp
 
@@ -185,6 +186,16 @@ class Store(abc.ABC):
             EntityEvaluation.from_dict(dict(f.values))
             for f in self.fact_history(ref, RESULTS_SOURCE, since, until)
         ]
+
+    def latest_evaluation_stamps(self, refs: Sequence[str]) -> dict[str, EvaluationStamp]:
+        """Input hash and validity of each ref's latest evaluation, for incremental runs.
+
+        Stores may answer this without reading whole evaluations (SQLite does).
+        """
+        return {
+            ref: EvaluationStamp(e.input_hash, e.evaluated_at, e.valid_until)
+            for ref, e in self.latest_evaluations(refs).items()
+        }
 
     def input_facts(self, refs: Sequence[str]) -> dict[str, dict[str, FactSnapshot]]:
         """Latest facts as evaluation inputs: every source except our own results."""

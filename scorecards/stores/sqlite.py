@@ -19,8 +19,11 @@ from typing import Any
 
 from scorecards.entities import Entity
 from scorecards.errors import StoreError
+from scorecards.evaluation import FactSnapshot
+from scorecards.incremental import EvaluationStamp
 from scorecards.refs import entity_ref
 from scorecards.stores.base import (
+    RESULTS_SOURCE,
     BatchOutcome,
     Fact,
     Retention,
@@ -165,6 +168,40 @@ class SQLiteStore(Store):
                 fact = _fact(row)
                 result.setdefault(fact.entity_ref, {})[fact.source] = fact
         return result
+
+    def input_facts(self, refs: Sequence[str]) -> dict[str, dict[str, FactSnapshot]]:
+        # Not via latest_facts: that would also read (and parse) every stored result.
+        found: dict[str, dict[str, FactSnapshot]] = {}
+        for chunk in _chunks(refs):
+            marks = ",".join("?" * len(chunk))
+            rows = self._query(
+                "SELECT entity, source, timestamp, facts FROM facts_latest "
+                f"WHERE source != ? AND entity IN ({marks})",
+                [RESULTS_SOURCE, *chunk],
+            )
+            for entity, source, timestamp, values in rows:
+                found.setdefault(entity, {})[source] = FactSnapshot(
+                    parse_timestamp(timestamp), json.loads(values)
+                )
+        return found
+
+    def latest_evaluation_stamps(self, refs: Sequence[str]) -> dict[str, EvaluationStamp]:
+        found: dict[str, EvaluationStamp] = {}
+        for chunk in _chunks(refs):
+            marks = ",".join("?" * len(chunk))
+            rows = self._query(
+                "SELECT entity, json_extract(facts, '$.input_hash'), "
+                "json_extract(facts, '$.evaluated_at'), json_extract(facts, '$.valid_until') "
+                f"FROM facts_latest WHERE source = ? AND entity IN ({marks})",
+                [RESULTS_SOURCE, *chunk],
+            )
+            for entity, digest, evaluated_at, valid_until in rows:
+                found[entity] = EvaluationStamp(
+                    digest or "",
+                    parse_timestamp(evaluated_at),
+                    parse_timestamp(valid_until) if valid_until else None,
+                )
+        return found
 
     def fact_history(
         self,

@@ -1,0 +1,114 @@
+"""Incremental scoring: skip an entity whose stored result would come out the same.
+
+An entity is re-evaluated unless its latest stored evaluation
+
+- has the same input hash: the same entity document, the same fact values, the
+  same definitions version and the same freshness (which required sources are
+  older than their maxAge), and
+- is still valid at the run's `now`: it was evaluated at or before `now`, and
+  `now` is at or before its `valid_until`.
+
+`valid_until` is computed when an entity is evaluated, from what could change
+its result with time alone: a rule, `applies` or message that reads `now` (valid
+only at that very instant), an exemption that expires (valid through its last
+day). Facts turning stale are covered by the freshness part of the hash.
+
+A fact re-collected with the same values (catalog facts are rewritten on every
+run) does not force re-scoring; the stored result keeps the fact timestamps it
+was computed from. Pure functions: no I/O, no clock.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import UTC, datetime, time, timedelta
+
+from scorecards.definitions.compiled import Definitions
+from scorecards.evaluation import FactSnapshot
+from scorecards.results import EntityEvaluation, Status
+
+
+@dataclass(frozen=True, slots=True)
+class EvaluationStamp:
+    """What reuse needs to know about a stored evaluation, without reading all of it."""
+
+    input_hash: str
+    evaluated_at: datetime
+    valid_until: datetime | None
+
+
+@dataclass(frozen=True)
+class Freshness:
+    """Every (check, required source, maxAge) of a definitions version, computed once per run."""
+
+    limits: tuple[tuple[str, str, timedelta], ...]
+
+    @classmethod
+    def of(cls, definitions: Definitions) -> Freshness:
+        limits = []
+        for check in definitions.checks.values():
+            for source in check.spec.requires:
+                max_age = definitions.max_age(check, source)
+                if max_age is not None:
+                    limits.append((check.id, source, max_age))
+        return cls(tuple(limits))
+
+    def stale(self, facts: Mapping[str, FactSnapshot], now: datetime) -> list[str]:
+        """`check/source` for each required source older than that check's maxAge at `now`."""
+        return [
+            f"{check_id}/{source}"
+            for check_id, source, max_age in self.limits
+            if source in facts and now - facts[source].timestamp > max_age
+        ]
+
+
+def input_hash(
+    definitions_version: str,
+    entity: Mapping[str, object],
+    facts: Mapping[str, FactSnapshot],
+    freshness: Freshness,
+    now: datetime,
+) -> str:
+    """A content hash of what an entity's results depend on, time aside but staleness at `now`."""
+    stale = freshness.stale(facts, now)
+    payload = json.dumps(
+        [definitions_version, entity, {s: f.values for s, f in facts.items()}, stale],
+        sort_keys=True,
+        separators=(",", ":"),
+        default=str,
+    )
+    return hashlib.blake2b(payload.encode(), digest_size=16).hexdigest()
+
+
+def is_reusable(stamp: EvaluationStamp | None, digest: str, now: datetime) -> bool:
+    """Whether a stored evaluation with `stamp` is what evaluating now would give."""
+    if stamp is None or stamp.input_hash != digest or stamp.evaluated_at > now:
+        return False
+    return stamp.valid_until is None or now <= stamp.valid_until
+
+
+def valid_until(definitions: Definitions, evaluation: EntityEvaluation) -> datetime | None:
+    """The last moment the evaluation's results hold without re-evaluating; None: forever."""
+    now = evaluation.evaluated_at
+    if any(s.applies is not None and s.applies.reads_now for s in definitions.scorecards.values()):
+        return now
+    until: datetime | None = None
+    for result in evaluation.checks:
+        check = definitions.checks.get(result.check_id)
+        if check is None:
+            return now
+        if check.applies is not None and check.applies.reads_now:
+            return now
+        if result.status in (Status.SKIP, Status.UNKNOWN):
+            continue  # applies said no (and reads no `now`), or facts are missing/stale
+        exemption = definitions.exemptions.get((check.id, evaluation.entity_ref))
+        if result.status is Status.EXEMPT and exemption is not None:
+            last_day = datetime.combine(exemption.spec.expires, time.max, tzinfo=UTC)
+            until = last_day if until is None else min(until, last_day)
+            continue
+        if check.rule.reads_now or (check.message is not None and check.message.reads_now):
+            return now
+    return until
