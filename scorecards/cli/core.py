@@ -89,6 +89,14 @@ def run(
     wait_timeout: Annotated[
         float, typer.Option("--timeout", min=1, help="Seconds --wait waits at most.")
     ] = DEFAULT_WAIT_SECONDS,
+    full: Annotated[
+        bool,
+        typer.Option(
+            "--full",
+            help="Re-evaluate every entity, also those whose inputs are unchanged since "
+            "their last result (skipped by default).",
+        ),
+    ] = False,
 ) -> None:
     """Collect, evaluate and store scores for every catalog entity."""
     with user_errors():
@@ -101,6 +109,13 @@ def run(
             broker_url=broker,
         )
         on_workers = is_distributed(settings, distributed)
+        if full and on_workers:
+            err.print(
+                "error: --full is not supported for runs on workers yet — "
+                "add --in-process to re-evaluate every entity here",
+                markup=False,
+            )
+            raise typer.Exit(EXIT_BAD_INPUT)
         definitions = load_definitions(settings.definitions)
         now = utcnow()
         entities = load_catalog(catalog_location(settings), settings)
@@ -127,6 +142,7 @@ def run(
                 now,
                 settings.batch_size,
                 advance,
+                full=full,
             )
         if reports:
             finished = record_collection(target, finished.id, reports)
