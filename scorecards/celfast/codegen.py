@@ -35,6 +35,7 @@ _FAST_CALLS = {
     ("matches", 2): "matches",
     ("double", 1): "to_double",
     ("type", 1): "type_of",
+    ("timestamp", 1): "to_timestamp",
 }
 # cel-python's implementation of every function the fast path knows.
 _CEL_FUNCTIONS: dict[str, Callable[..., Any]] = {
@@ -336,6 +337,7 @@ _RUNTIME_NAMES = (
     "matches",
     "to_double",
     "type_of",
+    "to_timestamp",
     "macro_all",
     "macro_exists",
     "macro_exists_one",

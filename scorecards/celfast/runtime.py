@@ -17,7 +17,9 @@ does not catch, such as iterating a non-list in a macro (`EscapeError`).
 from __future__ import annotations
 
 import operator
+import re
 from collections.abc import Callable
+from datetime import datetime
 from typing import Any, NoReturn
 
 from celpy import celtypes
@@ -399,6 +401,20 @@ def matches(text: Any, pattern: Any) -> Any:
             raise CelError(f"match error: invalid regular expression {str(pattern)!r}")
         return search(text) is not None
     return call(celeval.function_matches, text, pattern)
+
+
+# RFC 3339 as facts carry it; datetime parses these like pendulum (cel-python's
+# parser) does, 5x faster. Anything else, and any failure, goes to cel-python.
+_RFC3339 = re.compile(r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(?:\.\d{1,6})?(?:Z|[+-]\d{2}:\d{2})")
+
+
+def to_timestamp(value: Any) -> Any:
+    if type(value) is str and _RFC3339.fullmatch(value):
+        try:
+            return celtypes.TimestampType(datetime.fromisoformat(value))
+        except ValueError:
+            pass
+    return call(celtypes.TimestampType, value)
 
 
 def to_double(value: Any) -> Any:

@@ -239,11 +239,25 @@ SAMPLES = [
     "(true + true)",
     "([1] + [2])",
     'b"ab"',
+    '"2026-11-24T16:42:00Z"',
+    '"2026-11-24T16:42:00.5-05:30"',
+    '"2026-02-29T00:00:00Z"',
     "now",
     'duration("1h")',
 ]
 OPERATORS = ["==", "!=", "<", "<=", ">", ">=", "+", "-", "*", "/", "%", "in", "&&", "||"]
-UNARY = ["-{}", "!{}", "size({})", "int({})", "uint({})", "double({})", "string({})", "type({})"]
+UNARY = [
+    "-{}",
+    "!{}",
+    "size({})",
+    "int({})",
+    "uint({})",
+    "double({})",
+    "string({})",
+    "type({})",
+    "timestamp({})",
+    "timestamp({}).getHours()",
+]
 METHODS = ["{}.startsWith({})", "{}.contains({})", "{}.matches({})", "{}[{}]", "[{}, {}][1]"]
 ARGUMENTS = ['"ab"', "0", "7", '("a" + "b")', "null", "2.5"]
 NOW_CEL = celtypes.TimestampType(NOW)
