@@ -1,6 +1,6 @@
 """Incremental scoring: skip an entity whose stored result would come out the same.
 
-An entity is re-evaluated unless its latest stored evaluation
+An entity is evaluated again unless its latest stored evaluation
 
 - has the same input hash: the same entity document, the same fact values, the
   same definitions version and the same freshness (which required sources are
@@ -11,7 +11,9 @@ An entity is re-evaluated unless its latest stored evaluation
 `valid_until` is computed when an entity is evaluated, from what could change
 its result with time alone: a rule, `applies` or message that reads `now` (valid
 only at that very instant), an exemption that expires (valid through its last
-day). Facts turning stale are covered by the freshness part of the hash.
+day). Facts turning stale are covered by the freshness part of the hash. Past
+`valid_until`, with unchanged inputs, only the time-dependent checks are evaluated
+again (`refresh`), and nothing is stored when their results did not change.
 
 A fact re-collected with the same values (catalog facts are rewritten on every
 run) does not force re-scoring; the stored result keeps the fact timestamps it
@@ -25,10 +27,12 @@ import json
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime, time, timedelta
+from typing import Any
 
+from scorecards.cel import make_activation
 from scorecards.definitions.compiled import Definitions
-from scorecards.evaluation import FactSnapshot
-from scorecards.results import EntityEvaluation, Status
+from scorecards.evaluation import FactSnapshot, evaluate_check, score_scorecard
+from scorecards.results import CheckResult, EntityEvaluation, Status
 
 
 @dataclass(frozen=True, slots=True)
@@ -85,9 +89,92 @@ def input_hash(
 
 def is_reusable(stamp: EvaluationStamp | None, digest: str, now: datetime) -> bool:
     """Whether a stored evaluation with `stamp` is what evaluating now would give."""
-    if stamp is None or stamp.input_hash != digest or stamp.evaluated_at > now:
-        return False
-    return stamp.valid_until is None or now <= stamp.valid_until
+    return is_refreshable(stamp, digest, now) and (
+        stamp is not None and (stamp.valid_until is None or now <= stamp.valid_until)
+    )
+
+
+def is_refreshable(stamp: EvaluationStamp | None, digest: str, now: datetime) -> bool:
+    """Whether only the time-dependent part of a stored evaluation needs evaluating again."""
+    return stamp is not None and stamp.input_hash == digest and stamp.evaluated_at <= now
+
+
+@dataclass(frozen=True)
+class TimeDependence:
+    """The checks of a definitions version whose result can change with time alone."""
+
+    check_ids: frozenset[str]
+    scorecards_read_now: bool
+
+    @classmethod
+    def of(cls, definitions: Definitions) -> TimeDependence:
+        return cls(
+            frozenset(
+                check.id
+                for check in definitions.checks.values()
+                if any(
+                    e is not None and e.reads_now
+                    for e in (check.applies, check.rule, check.message)
+                )
+            ),
+            any(
+                s.applies is not None and s.applies.reads_now
+                for s in definitions.scorecards.values()
+            ),
+        )
+
+
+def refresh(
+    definitions: Definitions,
+    stored: Mapping[str, Any],
+    entity: Mapping[str, Any],
+    facts: Mapping[str, FactSnapshot],
+    now: datetime,
+    timed: TimeDependence,
+) -> EntityEvaluation | None:
+    """A stored evaluation (its `to_dict` form) brought to `now`, for unchanged inputs,
+    or None when that changes no status, message or score.
+
+    Only the time-dependent checks (those reading `now`, and exempted ones) are
+    evaluated again; the others cannot differ. The stored evaluation is only fully
+    read when something changed.
+    """
+    ref = stored["entity"]
+    activation = make_activation(entity, {s: f.values for s, f in facts.items()}, now)
+    current: dict[int, CheckResult] = {}
+    changed = False
+    for index, data in enumerate(stored["checks"]):
+        check_id = data["check"]
+        if check_id in timed.check_ids or (check_id, ref) in definitions.exemptions:
+            result = evaluate_check(
+                definitions, definitions.checks[check_id], ref, activation, facts, now
+            )
+            current[index] = result
+            changed = changed or (result.status.value, result.message) != (
+                data["status"],
+                data.get("message"),
+            )
+    if not changed and not timed.scorecards_read_now:
+        return None
+    previous = EntityEvaluation.from_dict(dict(stored))
+    results = [current.get(index, result) for index, result in enumerate(previous.checks)]
+    statuses = {r.check_id: r.status for r in results}
+    scorecards = [
+        scored
+        for scorecard in definitions.scorecards.values()
+        if (scored := score_scorecard(scorecard, activation, statuses)) is not None
+    ]
+    refreshed = EntityEvaluation(
+        ref, now, definitions.version, results, scorecards, previous.input_hash
+    )
+    return refreshed if changed or not same_results(refreshed, previous) else None
+
+
+def same_results(a: EntityEvaluation, b: EntityEvaluation) -> bool:
+    """Same statuses, messages and scores (fact timestamps aside)."""
+    return [(r.check_id, r.status, r.message) for r in a.checks] == [
+        (r.check_id, r.status, r.message) for r in b.checks
+    ] and [s.to_dict() for s in a.scorecards] == [s.to_dict() for s in b.scorecards]
 
 
 def valid_until(definitions: Definitions, evaluation: EntityEvaluation) -> datetime | None:

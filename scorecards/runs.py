@@ -7,6 +7,7 @@ batch rewrites the same history rows instead of adding new ones.
 
 from __future__ import annotations
 
+import gc
 import uuid
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -15,9 +16,17 @@ from datetime import datetime
 from scorecards.definitions.compiled import Definitions
 from scorecards.entities import Entity
 from scorecards.evaluation import evaluate_entities
-from scorecards.incremental import Freshness, input_hash, is_reusable, valid_until
+from scorecards.incremental import (
+    Freshness,
+    TimeDependence,
+    input_hash,
+    is_refreshable,
+    is_reusable,
+    refresh,
+    valid_until,
+)
 from scorecards.refs import entity_ref
-from scorecards.stores.base import BatchOutcome, Fact, Run, RunState, Store
+from scorecards.stores.base import RESULTS_SOURCE, BatchOutcome, Fact, Run, RunState, Store
 from scorecards.timeutil import utcnow
 
 DEFAULT_BATCH_SIZE = 500
@@ -77,7 +86,9 @@ def score_batch(
 
     An entity whose latest stored result is still what evaluating it would give
     (scorecards/incremental.py) is not evaluated again and gets no new history
-    row; it counts as done. `full` evaluates every entity regardless.
+    row; it counts as done. One whose inputs are unchanged but whose results may
+    depend on the time gets only those checks evaluated again, and a new row only
+    if they changed. `full` evaluates every entity regardless.
     """
     now = run.evaluated_at
     entities = store.get_entities(batch.refs)
@@ -88,10 +99,23 @@ def score_batch(
         for ref, entity in entities.items()
     }
     stamps = {} if full else store.latest_evaluation_stamps(list(entities))
-    changed = [
-        e for ref, e in entities.items() if not is_reusable(stamps.get(ref), hashes[ref], now)
-    ]
+    changed: list[Entity] = []
+    aged: list[str] = []  # unchanged inputs, but results that depend on the time
+    for ref, entity in entities.items():
+        if is_reusable(stamps.get(ref), hashes[ref], now):
+            continue
+        if is_refreshable(stamps.get(ref), hashes[ref], now):
+            aged.append(ref)
+        else:
+            changed.append(entity)
     evaluations = evaluate_entities(definitions, changed, facts, now)
+    if aged:
+        timed = TimeDependence.of(definitions)
+        for ref, by_source in store.latest_facts(aged, [RESULTS_SOURCE]).items():
+            stored = by_source[RESULTS_SOURCE].values
+            current = refresh(definitions, stored, entities[ref], facts.get(ref, {}), now, timed)
+            if current is not None:
+                evaluations.append(current)
     for evaluation in evaluations:
         evaluation.input_hash = hashes[evaluation.entity_ref]
         evaluation.valid_until = valid_until(definitions, evaluation)
@@ -158,14 +182,21 @@ def run_in_process(
     `full` re-evaluates entities whose inputs are unchanged (see `score_batch`).
     """
     plan = plan_run(store, definitions, entities, facts, now, batch_size)
-    for batch in plan.batches:
-        try:
-            progress = score_batch(store, definitions, plan.run, batch, full)
-        except Exception as exc:  # recorded on the run, never silently dropped
-            progress = store.record_batch(
-                plan.run.id,
-                BatchOutcome(batch.id, 0, len(batch.refs), f"{type(exc).__name__}: {exc}"),
-            )
-        if on_batch is not None:
-            on_batch(progress)
+    # Scoring makes and drops millions of small objects while the catalog and the
+    # definitions live on; frozen, those are not rescanned by every full collection
+    # (a third of a 10,000-entity run's time otherwise). Garbage is still collected.
+    gc.freeze()
+    try:
+        for batch in plan.batches:
+            try:
+                progress = score_batch(store, definitions, plan.run, batch, full)
+            except Exception as exc:  # recorded on the run, never silently dropped
+                progress = store.record_batch(
+                    plan.run.id,
+                    BatchOutcome(batch.id, 0, len(batch.refs), f"{type(exc).__name__}: {exc}"),
+                )
+            if on_batch is not None:
+                on_batch(progress)
+    finally:
+        gc.unfreeze()
     return finish_run(store, plan.run.id)

@@ -147,6 +147,24 @@ def test_a_rule_reading_now_is_evaluated_on_every_run(
     assert store.latest_evaluations([REF])[REF].checks[0].status.value == "fail"
 
 
+def test_a_now_rule_whose_result_still_holds_adds_no_history_row(
+    load: Any, score: Score, store: SQLiteStore
+) -> None:
+    definitions = load(
+        checks=CHECKS
+        + """
+  - id: young
+    name: Created recently
+    rule: now - timestamp(entity.metadata.created) < duration("720h")
+"""
+    )
+    young = entity(owner="team")
+    young["metadata"]["created"] = NOW.isoformat()
+    assert score(definitions, [young], [ci(True, NOW)], NOW) == 1
+    assert score(definitions, [young], [], LATER) == 1
+    assert store.latest_evaluations([REF])[REF].evaluated_at == NOW
+
+
 def test_a_now_rule_that_does_not_apply_does_not_force_a_new_evaluation(
     load: Any, score: Score
 ) -> None:
