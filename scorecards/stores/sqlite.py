@@ -86,7 +86,12 @@ class SQLiteStore(Store):
     def put_entities(self, entities: Sequence[Entity]) -> None:
         rows = [(entity_ref(e), json.dumps(e, separators=(",", ":"))) for e in entities]
         with self._transaction() as db:
-            db.executemany("INSERT OR REPLACE INTO entities VALUES (?, ?)", rows)
+            # Re-putting an unchanged catalog (every run does) then writes no pages.
+            db.executemany(
+                """INSERT INTO entities VALUES (?, ?) ON CONFLICT (ref) DO UPDATE
+                   SET document = excluded.document WHERE document != excluded.document""",
+                rows,
+            )
 
     def get_entities(self, refs: Sequence[str]) -> dict[str, Entity]:
         found: dict[str, Entity] = {}
@@ -103,11 +108,13 @@ class SQLiteStore(Store):
 
     # facts
     def write_facts(self, facts: Sequence[Fact]) -> None:
+        stamps: dict[datetime, str] = {}  # facts of one collection share their timestamp
         rows = [
             (
                 f.entity_ref,
                 f.source,
-                format_timestamp(f.timestamp),
+                stamps.get(f.timestamp)
+                or stamps.setdefault(f.timestamp, format_timestamp(f.timestamp)),
                 json.dumps(f.values, default=str),
             )
             for f in facts
@@ -121,29 +128,42 @@ class SQLiteStore(Store):
                    WHERE excluded.timestamp >= facts_latest.timestamp""",
                 rows,
             )
-            for entity, source in {(f.entity_ref, f.source) for f in facts}:
-                self._apply_retention(db, entity, source)
+            self._apply_retention(db, {(f.entity_ref, f.source) for f in facts})
 
-    def _apply_retention(self, db: sqlite3.Connection, entity: str, source: str) -> None:
+    def _apply_retention(self, db: sqlite3.Connection, pairs: set[tuple[str, str]]) -> None:
+        # One executemany per rule for the whole write: a 10,000-entity batch of results
+        # would otherwise cost tens of thousands of separate statements.
         retention = self.retention
         if retention.max_items is not None:
-            db.execute(
+            db.executemany(
                 """DELETE FROM facts_history WHERE entity = ? AND source = ? AND timestamp NOT IN
                    (SELECT timestamp FROM facts_history WHERE entity = ? AND source = ?
                     ORDER BY timestamp DESC LIMIT ?)""",
-                (entity, source, entity, source, retention.max_items),
+                [(e, s, e, s, retention.max_items) for e, s in pairs],
             )
         if retention.max_age is not None:
-            (newest,) = db.execute(
-                "SELECT MAX(timestamp) FROM facts_history WHERE entity = ? AND source = ?",
-                (entity, source),
-            ).fetchone()
-            if newest is not None:
-                cutoff = format_timestamp(parse_timestamp(newest) - retention.max_age)
-                db.execute(
-                    "DELETE FROM facts_history WHERE entity = ? AND source = ? AND timestamp < ?",
-                    (entity, source, cutoff),
-                )
+            cutoffs = [
+                (entity, source, format_timestamp(parse_timestamp(newest) - retention.max_age))
+                for entity, source, newest in self._newest(db, pairs)
+            ]
+            db.executemany(
+                "DELETE FROM facts_history WHERE entity = ? AND source = ? AND timestamp < ?",
+                cutoffs,
+            )
+
+    def _newest(
+        self, db: sqlite3.Connection, pairs: set[tuple[str, str]]
+    ) -> Iterator[tuple[str, str, str]]:
+        """Each pair's newest timestamp: its latest fact, which writes keep the newest."""
+        entities = sorted({entity for entity, _ in pairs})
+        for chunk in _chunks(entities):
+            marks = ",".join("?" * len(chunk))
+            for entity, source, newest in db.execute(
+                f"SELECT entity, source, timestamp FROM facts_latest WHERE entity IN ({marks})",
+                chunk,
+            ):
+                if (entity, source) in pairs:
+                    yield entity, source, newest
 
     def latest_facts(
         self, refs: Sequence[str] | None = None, sources: Sequence[str] | None = None
