@@ -59,14 +59,39 @@ def _construct_timestamp_as_text(loader: yaml.SafeLoader, node: yaml.ScalarNode)
 
 _LocatingLoader.add_constructor("tag:yaml.org,2002:timestamp", _construct_timestamp_as_text)
 
+# libyaml's parser, with the same constructors, reads large catalogs about 5x faster.
+# Its error messages are less precise, so a document it rejects is parsed again by
+# the pure-Python loader, whose error (and location) is the one reported.
+_FastLoader: type[Any] | None = None
+if hasattr(yaml, "CSafeLoader"):
+
+    class _FastLocatingLoader(yaml.CSafeLoader):
+        pass
+
+    _FastLocatingLoader.add_constructor(
+        yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _construct_located_mapping
+    )
+    _FastLocatingLoader.add_constructor("tag:yaml.org,2002:timestamp", _construct_timestamp_as_text)
+    _FastLoader = _FastLocatingLoader
+
 
 def load_located(text: str) -> Any:
     """Parse one YAML document safely, with line information on mappings."""
+    if _FastLoader is not None:
+        try:
+            return yaml.load(text, Loader=_FastLoader)
+        except yaml.YAMLError:
+            pass  # reported below, as the pure-Python parser describes it
     return yaml.load(text, Loader=_LocatingLoader)
 
 
 def load_located_all(text: str) -> Iterator[Any]:
     """Parse every document of a multi-document YAML stream safely."""
+    if _FastLoader is not None:
+        try:
+            return iter(list(yaml.load_all(text, Loader=_FastLoader)))
+        except yaml.YAMLError:
+            pass  # reported below, as the pure-Python parser describes it
     return yaml.load_all(text, Loader=_LocatingLoader)
 
 
