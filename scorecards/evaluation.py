@@ -6,6 +6,7 @@ A Celery task, the embedded run, the API and the gate all call `evaluate_entity`
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
@@ -80,7 +81,11 @@ def evaluate_check(
 
 def _stamps(facts: Mapping[str, FactSnapshot]) -> dict[str, str]:
     """Each source's fact timestamp as results record it, formatted once per entity."""
-    return {source: format_timestamp(f.timestamp) for source, f in facts.items()}
+    return {source: _format_timestamp(f.timestamp) for source, f in facts.items()}
+
+
+# The facts of one collection share a timestamp: format it once, not per entity.
+_format_timestamp = functools.lru_cache(maxsize=4096)(format_timestamp)
 
 
 def _evaluate_check(

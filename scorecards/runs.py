@@ -181,12 +181,12 @@ def run_in_process(
 
     `full` re-evaluates entities whose inputs are unchanged (see `score_batch`).
     """
-    plan = plan_run(store, definitions, entities, facts, now, batch_size)
     # Scoring makes and drops millions of small objects while the catalog and the
     # definitions live on; frozen, those are not rescanned by every full collection
     # (a third of a 10,000-entity run's time otherwise). Garbage is still collected.
     gc.freeze()
     try:
+        plan = plan_run(store, definitions, entities, facts, now, batch_size)
         for batch in plan.batches:
             try:
                 progress = score_batch(store, definitions, plan.run, batch, full)

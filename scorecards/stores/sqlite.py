@@ -192,6 +192,7 @@ class SQLiteStore(Store):
     def input_facts(self, refs: Sequence[str]) -> dict[str, dict[str, FactSnapshot]]:
         # Not via latest_facts: that would also read (and parse) every stored result.
         found: dict[str, dict[str, FactSnapshot]] = {}
+        moments = _Moments()
         for chunk in _chunks(refs):
             marks = ",".join("?" * len(chunk))
             rows = self._query(
@@ -201,12 +202,13 @@ class SQLiteStore(Store):
             )
             for entity, source, timestamp, values in rows:
                 found.setdefault(entity, {})[source] = FactSnapshot(
-                    parse_timestamp(timestamp), json.loads(values)
+                    moments.parse(timestamp), json.loads(values)
                 )
         return found
 
     def latest_evaluation_stamps(self, refs: Sequence[str]) -> dict[str, EvaluationStamp]:
         found: dict[str, EvaluationStamp] = {}
+        moments = _Moments()
         for chunk in _chunks(refs):
             marks = ",".join("?" * len(chunk))
             rows = self._query(
@@ -218,8 +220,8 @@ class SQLiteStore(Store):
             for entity, digest, evaluated_at, valid_until in rows:
                 found[entity] = EvaluationStamp(
                     digest or "",
-                    parse_timestamp(evaluated_at),
-                    parse_timestamp(valid_until) if valid_until else None,
+                    moments.parse(evaluated_at),
+                    moments.parse(valid_until) if valid_until else None,
                 )
         return found
 
@@ -303,6 +305,19 @@ class SQLiteStore(Store):
     def close(self) -> None:
         with self._lock:
             self._db.close()
+
+
+class _Moments:
+    """Parses stored timestamps, each distinct text once (a run's facts share a few)."""
+
+    def __init__(self) -> None:
+        self.parsed: dict[str, datetime] = {}
+
+    def parse(self, text: str) -> datetime:
+        moment = self.parsed.get(text)
+        if moment is None:
+            moment = self.parsed[text] = parse_timestamp(text)
+        return moment
 
 
 def _fact(row: Sequence[Any]) -> Fact:
