@@ -85,10 +85,10 @@ def score_batch(
     """Evaluate and store one batch, then record it on the run (idempotent).
 
     An entity whose latest stored result is still what evaluating it would give
-    (scorecards/incremental.py) is not evaluated again and gets no new history
-    row; it counts as done. One whose inputs are unchanged but whose results may
-    depend on the time gets only those checks evaluated again, and a new row only
-    if they changed. `full` evaluates every entity regardless.
+    (scorecards/incremental.py) is not evaluated again: its result is confirmed,
+    i.e. copied as this run's history point. One whose inputs are unchanged but
+    whose results may depend on the time gets only those checks evaluated again.
+    Every entity counts as done. `full` evaluates every entity regardless.
     """
     now = run.evaluated_at
     entities = store.get_entities(batch.refs)
@@ -101,10 +101,11 @@ def score_batch(
     stamps = {} if full else store.latest_evaluation_stamps(list(entities))
     changed: list[Entity] = []
     aged: list[str] = []  # unchanged inputs, but results that depend on the time
+    unchanged: list[str] = []
     for ref, entity in entities.items():
         if is_reusable(stamps.get(ref), hashes[ref], now):
-            continue
-        if is_refreshable(stamps.get(ref), hashes[ref], now):
+            unchanged.append(ref)
+        elif is_refreshable(stamps.get(ref), hashes[ref], now):
             aged.append(ref)
         else:
             changed.append(entity)
@@ -114,12 +115,16 @@ def score_batch(
         for ref, by_source in store.latest_facts(aged, [RESULTS_SOURCE]).items():
             stored = by_source[RESULTS_SOURCE].values
             current = refresh(definitions, stored, entities[ref], facts.get(ref, {}), now, timed)
-            if current is not None:
+            if current is None:
+                unchanged.append(ref)
+            else:
                 evaluations.append(current)
     for evaluation in evaluations:
         evaluation.input_hash = hashes[evaluation.entity_ref]
         evaluation.valid_until = valid_until(definitions, evaluation)
     store.write_evaluations(evaluations)
+    if unchanged:
+        store.confirm_evaluations(unchanged, now)
     missing = len(batch.refs) - len(entities)
     error = f"{missing} entities not in the store" if missing else None
     return store.record_batch(run.id, BatchOutcome(batch.id, len(entities), missing, error))

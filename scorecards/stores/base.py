@@ -187,6 +187,16 @@ class Store(abc.ABC):
             for f in self.fact_history(ref, RESULTS_SOURCE, since, until)
         ]
 
+    def confirm_evaluations(self, refs: Sequence[str], evaluated_at: datetime) -> None:
+        """Record that the latest results of `refs` still hold at `evaluated_at`: a history
+        point with the same results, so every run has a point per entity even when it
+        did not need to evaluate it (incremental runs). Idempotent.
+        """
+        evaluations = list(self.latest_evaluations(refs).values())
+        for evaluation in evaluations:
+            evaluation.evaluated_at = evaluated_at
+        self.write_evaluations(evaluations)
+
     def latest_evaluation_stamps(self, refs: Sequence[str]) -> dict[str, EvaluationStamp]:
         """Input hash and validity of each ref's latest evaluation, for incremental runs.
 

@@ -206,6 +206,27 @@ class SQLiteStore(Store):
                 )
         return found
 
+    def confirm_evaluations(self, refs: Sequence[str], evaluated_at: datetime) -> None:
+        # In SQL, without reading the results into Python: a re-run of an unchanged
+        # catalog confirms thousands of them.
+        stamp = format_timestamp(evaluated_at)
+        with self._transaction() as db:
+            for chunk in _chunks(refs):
+                marks = ",".join("?" * len(chunk))
+                db.execute(
+                    "INSERT OR REPLACE INTO facts_history "
+                    "SELECT entity, source, ?, json_set(facts, '$.evaluated_at', ?) "
+                    f"FROM facts_latest WHERE source = ? AND entity IN ({marks})",
+                    [stamp, stamp, RESULTS_SOURCE, *chunk],
+                )
+                db.execute(
+                    "UPDATE facts_latest SET timestamp = ?, "
+                    "facts = json_set(facts, '$.evaluated_at', ?) "
+                    f"WHERE source = ? AND timestamp <= ? AND entity IN ({marks})",
+                    [stamp, stamp, RESULTS_SOURCE, stamp, *chunk],
+                )
+            self._apply_retention(db, {(ref, RESULTS_SOURCE) for ref in refs})
+
     def latest_evaluation_stamps(self, refs: Sequence[str]) -> dict[str, EvaluationStamp]:
         found: dict[str, EvaluationStamp] = {}
         moments = _Moments()

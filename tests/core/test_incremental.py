@@ -1,12 +1,15 @@
-"""Incremental runs: an entity is re-evaluated exactly when its result could differ.
+"""Incremental runs: an entity is evaluated again exactly when its result could differ.
 
-Each test runs the embedded pipeline twice on a real SQLite store and checks two
-things: whether the entity was evaluated again (a new history row), and that the
-stored result is what a fresh evaluation at the second run's time gives.
+Each test runs the embedded pipeline on a real SQLite store and checks that every
+run stores the result a fresh evaluation at that run's time gives (a new history
+point per run), and whether the entity was actually evaluated again. That shows
+in the `marker` source's timestamp, which every run collects again with the same
+value: an evaluation records the new timestamp, a confirmed result keeps the old.
 """
 
 from __future__ import annotations
 
+import textwrap
 from collections.abc import Callable, Sequence
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -20,12 +23,19 @@ from scorecards.incremental import EvaluationStamp, Freshness, input_hash, is_re
 from scorecards.runs import run_in_process
 from scorecards.stores.base import Fact
 from scorecards.stores.sqlite import SQLiteStore
+from scorecards.timeutil import format_timestamp
 from tests.conftest import NOW
 
 REF = "component:default/payments"
 LATER = NOW + timedelta(days=1)
 
-CHECKS = """
+MARKER = """
+  - id: reads-marker
+    name: Reads the marker source
+    rule: '!("marker" in facts) || facts.marker.x == 1'
+"""
+CHECKS = (
+    """
 checks:
   - id: has-owner
     name: Has an owner
@@ -37,6 +47,12 @@ checks:
     maxAge: 3d
     rule: facts.ci.passing == true
 """
+    + MARKER
+)
+
+
+def with_marker(text: str) -> str:
+    return textwrap.dedent(text) + MARKER
 
 
 def entity(**spec: Any) -> dict[str, Any]:
@@ -57,12 +73,12 @@ def store(tmp_path: Path) -> SQLiteStore:
     return SQLiteStore(tmp_path / "scores.db")
 
 
-Score = Callable[..., int]
+Score = Callable[..., bool]
 
 
 @pytest.fixture
 def score(store: SQLiteStore) -> Score:
-    """Run once; return how many evaluations of REF the store now holds."""
+    """Run once at `now`; return whether REF was evaluated (not just confirmed)."""
 
     def run(
         definitions: Definitions,
@@ -70,11 +86,18 @@ def score(store: SQLiteStore) -> Score:
         facts: Sequence[Fact],
         now: datetime,
         full: bool = False,
-    ) -> int:
-        finished = run_in_process(store, definitions, entities, facts, now, full=full)
+    ) -> bool:
+        points = len(store.evaluation_history(REF))
+        marker = Fact(REF, "marker", now, {"x": 1})
+        finished = run_in_process(store, definitions, entities, [*facts, marker], now, full=full)
         assert finished.entities_done == len(entities)
+        assert len(store.evaluation_history(REF)) == points + 1
         assert_latest_is_current(store, definitions, now)
-        return len(store.evaluation_history(REF))
+        latest = store.latest_evaluations([REF])[REF]
+        assert latest.evaluated_at == now
+        recorded = latest.check("reads-marker")
+        assert recorded is not None
+        return recorded.fact_timestamps.get("marker") == format_timestamp(now)
 
     return run
 
@@ -93,26 +116,26 @@ def assert_latest_is_current(store: SQLiteStore, definitions: Definitions, now: 
 
 def test_an_unchanged_entity_is_not_evaluated_again(load: Any, score: Score) -> None:
     definitions = load(checks=CHECKS)
-    assert score(definitions, [entity(owner="team")], [ci(True, NOW)], NOW) == 1
-    assert score(definitions, [entity(owner="team")], [], LATER) == 1
+    assert score(definitions, [entity(owner="team")], [ci(True, NOW)], NOW)
+    assert not score(definitions, [entity(owner="team")], [], LATER)
 
 
 def test_a_full_run_evaluates_unchanged_entities_again(load: Any, score: Score) -> None:
     definitions = load(checks=CHECKS)
     score(definitions, [entity(owner="team")], [ci(True, NOW)], NOW)
-    assert score(definitions, [entity(owner="team")], [], LATER, full=True) == 2
+    assert score(definitions, [entity(owner="team")], [], LATER, full=True)
 
 
 def test_a_changed_entity_document_is_evaluated_again(load: Any, score: Score) -> None:
     definitions = load(checks=CHECKS)
     score(definitions, [entity(owner="team")], [ci(True, NOW)], NOW)
-    assert score(definitions, [entity()], [], LATER) == 2
+    assert score(definitions, [entity()], [], LATER)
 
 
 def test_changed_fact_values_are_evaluated_again(load: Any, score: Score) -> None:
     definitions = load(checks=CHECKS)
     score(definitions, [entity(owner="team")], [ci(True, NOW)], NOW)
-    assert score(definitions, [entity(owner="team")], [ci(False, LATER)], LATER) == 2
+    assert score(definitions, [entity(owner="team")], [ci(False, LATER)], LATER)
 
 
 def test_facts_collected_again_with_the_same_values_are_not_evaluated_again(
@@ -120,34 +143,36 @@ def test_facts_collected_again_with_the_same_values_are_not_evaluated_again(
 ) -> None:
     definitions = load(checks=CHECKS)
     score(definitions, [entity(owner="team")], [ci(True, NOW)], NOW)
-    assert score(definitions, [entity(owner="team")], [ci(True, LATER)], LATER) == 1
+    assert not score(definitions, [entity(owner="team")], [ci(True, LATER)], LATER)
 
 
 def test_changed_definitions_are_evaluated_again(load: Any, score: Score) -> None:
     score(load(checks=CHECKS), [entity(owner="team")], [ci(True, NOW)], NOW)
     edited = load(checks=CHECKS.replace("Has an owner", "Owned"))
-    assert score(edited, [entity(owner="team")], [], LATER) == 2
+    assert score(edited, [entity(owner="team")], [], LATER)
 
 
 def test_a_rule_reading_now_is_evaluated_on_every_run(
     load: Any, score: Score, store: SQLiteStore
 ) -> None:
     definitions = load(
-        checks="""
+        checks=with_marker(
+            """
         checks:
           - id: young
             name: Created recently
             rule: now - timestamp(entity.metadata.created) < duration("36h")
         """
+        )
     )
     young = entity(owner="team")
     young["metadata"]["created"] = NOW.isoformat()
-    assert score(definitions, [young], [], NOW) == 1
-    assert score(definitions, [young], [], NOW + timedelta(days=2)) == 2
+    assert score(definitions, [young], [], NOW)
+    score(definitions, [young], [], NOW + timedelta(days=2))
     assert store.latest_evaluations([REF])[REF].checks[0].status.value == "fail"
 
 
-def test_a_now_rule_whose_result_still_holds_adds_no_history_row(
+def test_a_now_rule_whose_result_still_holds_leaves_the_other_checks_unevaluated(
     load: Any, score: Score, store: SQLiteStore
 ) -> None:
     definitions = load(
@@ -160,43 +185,49 @@ def test_a_now_rule_whose_result_still_holds_adds_no_history_row(
     )
     young = entity(owner="team")
     young["metadata"]["created"] = NOW.isoformat()
-    assert score(definitions, [young], [ci(True, NOW)], NOW) == 1
-    assert score(definitions, [young], [], LATER) == 1
-    assert store.latest_evaluations([REF])[REF].evaluated_at == NOW
+    assert score(definitions, [young], [ci(True, NOW)], NOW)
+    assert not score(definitions, [young], [], LATER)
 
 
 def test_a_now_rule_that_does_not_apply_does_not_force_a_new_evaluation(
     load: Any, score: Score
 ) -> None:
     definitions = load(
-        checks="""
+        checks=with_marker(
+            """
         checks:
           - id: young-api
             name: APIs are young
             applies: entity.kind == "API"
             rule: now - timestamp(entity.metadata.created) < duration("36h")
         """
+        )
     )
-    assert score(definitions, [entity(owner="team")], [], NOW) == 1
-    assert score(definitions, [entity(owner="team")], [], LATER) == 1
+    assert score(definitions, [entity(owner="team")], [], NOW)
+    assert not score(definitions, [entity(owner="team")], [], LATER)
 
 
-def test_an_applies_reading_now_is_evaluated_on_every_run(load: Any, score: Score) -> None:
+def test_an_applies_reading_now_is_evaluated_on_every_run(
+    load: Any, score: Score, store: SQLiteStore
+) -> None:
     definitions = load(
-        checks="""
+        checks=with_marker(
+            """
         checks:
           - id: from-tomorrow
             name: Applies from tomorrow on
             applies: now > timestamp("2026-11-26T00:00:00Z")
             rule: '"owner" in entity.spec'
         """
+        )
     )
-    assert score(definitions, [entity(owner="team")], [], NOW) == 1
-    assert score(definitions, [entity(owner="team")], [], LATER) == 2
+    assert score(definitions, [entity(owner="team")], [], NOW)
+    score(definitions, [entity(owner="team")], [], LATER)
+    assert store.latest_evaluations([REF])[REF].checks[0].status.value == "pass"
 
 
 def test_an_exemption_expiring_between_runs_forces_a_new_evaluation(
-    load: Any, score: Score
+    load: Any, score: Score, store: SQLiteStore
 ) -> None:
     expires = NOW.date() + timedelta(days=2)
     definitions = load(
@@ -206,16 +237,18 @@ exemptions:
   - {{check: has-owner, entity: {REF}, reason: Being retired, expires: {expires.isoformat()}}}
 """
     )
-    assert score(definitions, [entity()], [ci(True, NOW)], NOW) == 1
-    assert score(definitions, [entity()], [], NOW + timedelta(days=1)) == 1
-    assert score(definitions, [entity()], [], NOW + timedelta(days=3)) == 2
+    assert score(definitions, [entity()], [ci(True, NOW)], NOW)
+    assert not score(definitions, [entity()], [], NOW + timedelta(days=1))
+    score(definitions, [entity()], [], NOW + timedelta(days=3))
+    owner = store.latest_evaluations([REF])[REF].check("has-owner")
+    assert owner is not None and owner.status.value == "fail"
 
 
 def test_facts_turning_stale_between_runs_force_a_new_evaluation(load: Any, score: Score) -> None:
     definitions = load(checks=CHECKS)
-    assert score(definitions, [entity(owner="team")], [ci(True, NOW)], NOW) == 1
-    assert score(definitions, [entity(owner="team")], [], NOW + timedelta(days=2)) == 1
-    assert score(definitions, [entity(owner="team")], [], NOW + timedelta(days=4)) == 2
+    assert score(definitions, [entity(owner="team")], [ci(True, NOW)], NOW)
+    assert not score(definitions, [entity(owner="team")], [], NOW + timedelta(days=2))
+    assert score(definitions, [entity(owner="team")], [], NOW + timedelta(days=4))
 
 
 def test_stale_facts_collected_again_with_the_same_values_force_a_new_evaluation(
@@ -223,14 +256,13 @@ def test_stale_facts_collected_again_with_the_same_values_force_a_new_evaluation
 ) -> None:
     definitions = load(checks=CHECKS)
     old = NOW - timedelta(days=10)
-    assert score(definitions, [entity(owner="team")], [ci(True, old)], NOW) == 1
-    assert score(definitions, [entity(owner="team")], [ci(True, LATER)], LATER) == 2
+    assert score(definitions, [entity(owner="team")], [ci(True, old)], NOW)
+    assert score(definitions, [entity(owner="team")], [ci(True, LATER)], LATER)
 
 
-def test_a_run_dated_before_the_stored_result_evaluates_again(load: Any, score: Score) -> None:
-    definitions = load(checks=CHECKS)
-    score(definitions, [entity(owner="team")], [ci(True, NOW)], LATER)
-    assert score(definitions, [entity(owner="team")], [], NOW) == 2
+def test_a_result_evaluated_after_the_run_time_is_not_reused() -> None:
+    digest = input_hash("v1", {}, {}, Freshness(()), NOW)
+    assert not is_reusable(EvaluationStamp(digest, LATER, None), digest, NOW)
 
 
 def test_the_input_hash_ignores_key_order() -> None:
