@@ -22,7 +22,7 @@ from typing import Any
 from celpy import celtypes
 from celpy import evaluation as celeval
 
-from scorecards.celfast import ir, runtime
+from scorecards.celfast import functions, ir, macros, runtime
 
 _RELATIONS = {"==": "eq", "!=": "ne", "<": "lt", "<=": "le", ">": "gt", ">=": "ge"}
 _ARITHMETIC = {"+": "add", "-": "sub", "*": "mul", "/": "div", "%": "mod"}
@@ -157,7 +157,7 @@ class Generator:
         if node.name not in _FOLDABLE or len(literals) != len(node.args):
             return None
         try:
-            value = runtime.call(_CEL_FUNCTIONS[node.name], *(a.value for a in literals))
+            value = functions.call(_CEL_FUNCTIONS[node.name], *(a.value for a in literals))
         except Exception:
             return None  # raise at run time, like the interpreter
         return self.constant(value)
@@ -344,7 +344,10 @@ _RUNTIME_NAMES = (
     "macro_filter",
     "macro_map",
 )
-_NAMESPACE: dict[str, Any] = {name: getattr(runtime, name) for name in _RUNTIME_NAMES}
+_MODULES = (runtime, functions, macros)
+_NAMESPACE: dict[str, Any] = {
+    name: next(getattr(m, name) for m in _MODULES if hasattr(m, name)) for name in _RUNTIME_NAMES
+}
 _NAMESPACE["celtypes"] = celtypes
 
 

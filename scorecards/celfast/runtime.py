@@ -17,16 +17,12 @@ does not catch, such as iterating a non-list in a macro (`EscapeError`).
 from __future__ import annotations
 
 import operator
-import re
 from collections.abc import Callable
-from datetime import datetime
 from typing import Any, NoReturn
 
-from celpy import celtypes
 from celpy import evaluation as celeval
 
-from scorecards.celfast.regex import matcher
-from scorecards.celfast.values import BareFloat, BareInt, BareList, BareStr, from_cel, to_cel
+from scorecards.celfast.values import BareStr, from_cel, to_cel
 
 INT64 = 2**63
 
@@ -73,7 +69,7 @@ def fail(message: str) -> NoReturn:
     raise CelError(message)
 
 
-def _cel_result(value: Any) -> Any:
+def cel_result(value: Any) -> Any:
     if isinstance(value, celeval.CELEvalError):
         raise CelError(str(value.args[0]) if value.args else "evaluation error")
     return from_cel(value)
@@ -87,7 +83,7 @@ def relate(op: Callable[[Any, Any], Any], a: Any, b: Any) -> bool:
     try:
         result = op(to_cel(a), to_cel(b))
     except TypeError as exc:
-        raise CelError(f"no such overload: {_type(a)} {_OP_TEXT[op]} {_type(b)}") from exc
+        raise CelError(f"no such overload: {type_name(a)} {_OP_TEXT[op]} {type_name(b)}") from exc
     except Exception as exc:
         raise EscapeError(exc) from exc
     return bool(result)
@@ -103,7 +99,7 @@ _OP_TEXT: dict[Callable[[Any, Any], Any], str] = {
 }
 
 
-def _type(value: Any) -> str:
+def type_name(value: Any) -> str:
     from scorecards.celfast.names import cel_type_name
 
     return cel_type_name(value)
@@ -185,10 +181,10 @@ def _contained_slow(item: Any, container: Any) -> bool:
     try:
         result = celeval.operator_in(to_cel(item), to_cel(container))
     except TypeError as exc:
-        raise CelError(f"no such overload: {_type(item)} in {_type(container)}") from exc
+        raise CelError(f"no such overload: {type_name(item)} in {type_name(container)}") from exc
     except Exception as exc:
         raise EscapeError(exc) from exc
-    return bool(_cel_result(result))
+    return bool(cel_result(result))
 
 
 # ----------------------------------------------------------------- arithmetic
@@ -198,7 +194,9 @@ def _arithmetic(op: Callable[[Any, Any], Any], a: Any, b: Any) -> Any:
     try:
         result = op(to_cel(a), to_cel(b))
     except TypeError as exc:
-        raise CelError(f"no such overload: {_type(a)} {_ARITH_TEXT[op]} {_type(b)}") from exc
+        raise CelError(
+            f"no such overload: {type_name(a)} {_ARITH_TEXT[op]} {type_name(b)}"
+        ) from exc
     except ZeroDivisionError as exc:
         if op is operator.add or op is operator.sub:
             raise EscapeError(exc) from exc
@@ -207,7 +205,7 @@ def _arithmetic(op: Callable[[Any, Any], Any], a: Any, b: Any) -> Any:
         raise CelError("return error for overflow") from exc
     except Exception as exc:
         raise EscapeError(exc) from exc
-    return _cel_result(result)
+    return cel_result(result)
 
 
 _ARITH_TEXT: dict[Callable[[Any, Any], Any], str] = {
@@ -260,12 +258,12 @@ def neg(value: Any) -> Any:
     try:
         result = operator.neg(to_cel(value))
     except TypeError as exc:
-        raise CelError(f"no such overload: -{_type(value)}") from exc
+        raise CelError(f"no such overload: -{type_name(value)}") from exc
     except ValueError as exc:
         raise CelError("return error for overflow") from exc
     except Exception as exc:
         raise EscapeError(exc) from exc
-    return _cel_result(result)
+    return cel_result(result)
 
 
 def logical_not(value: Any) -> bool:
@@ -273,7 +271,7 @@ def logical_not(value: Any) -> bool:
         return False
     if value is False:
         return True
-    raise CelError(f"no such overload: !{_type(value)}")
+    raise CelError(f"no such overload: !{type_name(value)}")
 
 
 # ----------------------------------------------------------------- &&, ||, ?:
@@ -306,7 +304,7 @@ def or_rest(values: list[Any]) -> Any:
 def bad_condition(value: Any) -> NoReturn:
     if isinstance(value, BaseException):
         raise CelError(f"no such overload: _?_:_ condition raised: {describe(value)}")
-    raise CelError(f"no such overload: _?_:_ condition must be bool, got {_type(value)}")
+    raise CelError(f"no such overload: _?_:_ condition must be bool, got {type_name(value)}")
 
 
 def absorb_type_error(exc: EscapeError) -> NoReturn:
@@ -342,201 +340,11 @@ def index(container: Any, key: Any) -> Any:
     try:
         result = operator.getitem(to_cel(container), to_cel(key))
     except TypeError as exc:
-        raise CelError(f"no such overload: {_type(container)}[{_type(key)}]") from exc
+        raise CelError(f"no such overload: {type_name(container)}[{type_name(key)}]") from exc
     except KeyError as exc:
         raise CelError(f"no such key: {exc.args[0]!r}") from exc
     except IndexError as exc:
         raise CelError("invalid_argument: index out of range") from exc
     except Exception as exc:
         raise EscapeError(exc) from exc
-    return _cel_result(result)
-
-
-# ----------------------------------------------------------------- functions
-
-
-def call(function: Callable[..., Any], *args: Any) -> Any:
-    """A cel-python function on converted arguments, errors mapped like `function_eval`."""
-    try:
-        result = function(*[to_cel(a) for a in args])
-    except ValueError as exc:
-        raise CelError("return error for overflow") from exc
-    except (TypeError, AttributeError) as exc:
-        name = getattr(function, "__name__", "function")
-        raise CelError(f"no such overload: {name}({', '.join(map(_type, args))})") from exc
-    except Exception as exc:
-        raise EscapeError(exc) from exc
-    return _cel_result(result)
-
-
-def size(value: Any) -> Any:
-    kind = type(value)
-    if kind is str or kind is list or kind is dict:
-        return len(value)
-    return call(celeval.function_size, value)
-
-
-def starts_with(text: Any, prefix: Any) -> Any:
-    if type(text) in STRINGS and type(prefix) in STRINGS:
-        return text.startswith(prefix)
-    return call(celeval.function_startsWith, text, prefix)
-
-
-def ends_with(text: Any, suffix: Any) -> Any:
-    if type(text) in STRINGS and type(suffix) in STRINGS:
-        return text.endswith(suffix)
-    return call(celeval.function_endsWith, text, suffix)
-
-
-def contains(container: Any, item: Any) -> Any:
-    if type(container) is str and type(item) in STRINGS:
-        return item in container
-    return call(celeval.function_contains, container, item)
-
-
-def matches(text: Any, pattern: Any) -> Any:
-    if type(text) in STRINGS and type(pattern) in STRINGS:
-        search = matcher(str(pattern))
-        if search is None:
-            raise CelError(f"match error: invalid regular expression {str(pattern)!r}")
-        return search(text) is not None
-    return call(celeval.function_matches, text, pattern)
-
-
-# RFC 3339 as facts carry it; datetime parses these like pendulum (cel-python's
-# parser) does, 5x faster. Anything else, and any failure, goes to cel-python.
-_RFC3339 = re.compile(r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(?:\.\d{1,6})?(?:Z|[+-]\d{2}:\d{2})")
-
-
-def to_timestamp(value: Any) -> Any:
-    if type(value) is str and _RFC3339.fullmatch(value):
-        try:
-            return celtypes.TimestampType(datetime.fromisoformat(value))
-        except ValueError:
-            pass
-    return call(celtypes.TimestampType, value)
-
-
-def to_double(value: Any) -> Any:
-    kind = type(value)
-    if kind is float:
-        return value
-    if kind is int:
-        return float(value)
-    return call(celtypes.DoubleType, value)
-
-
-_TYPES: dict[type, type] = {
-    str: celtypes.StringType,
-    int: celtypes.IntType,
-    float: celtypes.DoubleType,
-    bool: celtypes.BoolType,
-    dict: celtypes.MapType,
-    list: celtypes.ListType,
-    type(None): type(None),
-    BareStr: str,
-    BareInt: int,
-    BareFloat: float,
-    BareList: list,
-}
-
-
-def type_of(value: Any) -> Any:
-    """`type(x)`: the cel-python class of the value the interpreter would hold."""
-    found = _TYPES.get(type(value))
-    if found is not None:
-        return found
-    return call(celtypes.TypeType, value)
-
-
-# ----------------------------------------------------------------- macros
-
-
-def elements(target: Any) -> list[Any]:
-    """What a macro iterates: list items, map keys, string characters."""
-    kind = type(target)
-    if kind is list or kind is BareList:
-        return target  # type: ignore[no-any-return]
-    if kind is dict:
-        return list(target)
-    if kind is str or kind is BareStr:
-        return [BareStr(c) for c in target]
-    if isinstance(target, celtypes.BytesType):
-        return [BareInt(b) for b in target]
-    raise EscapeError(TypeError(f"'{_type(target)}' object is not iterable"))
-
-
-Body = Callable[[Any], Any]
-
-
-def _body_value(body: Body, item: Any) -> Any:
-    try:
-        return body(item)
-    except SOFT as exc:
-        return exc
-    except HardError as exc:
-        return CelError(str(exc.args[0]) if exc.args else "evaluation error")
-
-
-def _strict_body(body: Body, item: Any) -> Any:
-    try:
-        return body(item)
-    except SOFT as exc:
-        raise HardError(describe(exc)) from exc
-
-
-def macro_all(target: Any, body: Body, may_stop: bool) -> Any:
-    result: Any = True
-    for item in elements(target):
-        result = _fold_and(result, _body_value(body, item))
-        if result is False and may_stop:
-            return False
-    if isinstance(result, BaseException):
-        raise result
-    return result
-
-
-def macro_exists(target: Any, body: Body, may_stop: bool) -> Any:
-    result: Any = False
-    for item in elements(target):
-        result = _fold_or(result, _body_value(body, item))
-        if result is True and may_stop:
-            return True
-    if isinstance(result, BaseException):
-        raise result
-    return result
-
-
-def _fold_and(acc: Any, value: Any) -> Any:
-    acc_bool, value_bool = acc is True or acc is False, value is True or value is False
-    if acc_bool and value_bool:
-        return acc and value
-    if value_bool:
-        return acc if value else False
-    if acc_bool:
-        return value if acc else False
-    return CelError("no such overload: _&&_ applied to non-bool operands")
-
-
-def _fold_or(acc: Any, value: Any) -> Any:
-    acc_bool, value_bool = acc is True or acc is False, value is True or value is False
-    if acc_bool and value_bool:
-        return acc or value
-    if value_bool:
-        return True if value else acc
-    if acc_bool:
-        return True if acc else value
-    return CelError("no such overload: _||_ applied to non-bool operands")
-
-
-def macro_exists_one(target: Any, body: Body) -> bool:
-    count = sum(1 for item in elements(target) if _strict_body(body, item))
-    return count == 1
-
-
-def macro_filter(target: Any, body: Body) -> list[Any]:
-    return [item for item in elements(target) if _strict_body(body, item)]
-
-
-def macro_map(target: Any, body: Body) -> list[Any]:
-    return [_strict_body(body, item) for item in elements(target)]
+    return cel_result(result)
