@@ -73,9 +73,11 @@ def main() -> None:
 
 
 # Command modules register their commands on `app`.
-from scorecards.cli import core  # noqa: E402, F401
-from scorecards.cli import docs  # noqa: E402, F401
-from scorecards.cli import gate  # noqa: E402, F401
-from scorecards.cli import runs  # noqa: E402, F401
-from scorecards.cli import serve  # noqa: E402, F401
-from scorecards.cli import what_if  # noqa: E402, F401
+from scorecards.cli import (  # noqa: E402, F401
+    core,
+    docs,
+    gate,
+    runs,
+    serve,
+    what_if,
+)
