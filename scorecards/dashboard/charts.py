@@ -1,0 +1,264 @@
+"""Charts as inline SVG text, drawn on the server. Pure functions of plain data.
+
+Every chart is an `<svg role="img">` with a `<title>` (and a `<desc>` summing up
+the data), so screen readers announce it and a browser shows it with no script;
+each bar and point carries its own `<title>` as a tooltip. The text returned is
+markup: all data-controlled text in it is escaped here.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date
+from hashlib import sha1
+from html import escape
+
+LEVEL_COLORS = {
+    "gold": "#c9a227",
+    "silver": "#9aa5b1",
+    "bronze": "#b5733d",
+    "none": "#d9dee4",
+}
+PALETTE = ("#2f6db5", "#2e9d6a", "#c4572f", "#7a4fb5", "#b53f7a", "#3f9fb5", "#8a8f2e")
+NO_DATA = "no data"
+SCORE_BINS = 10
+
+
+@dataclass(frozen=True)
+class Bar:
+    """One bar: a label under it, its value, and where clicking it leads (optional)."""
+
+    label: str
+    value: float
+    href: str | None = None
+
+
+@dataclass(frozen=True)
+class Segment:
+    """One part of a stacked bar, e.g. the entities at one level."""
+
+    label: str
+    value: float
+    color: str
+
+
+@dataclass(frozen=True)
+class StackedRow:
+    label: str
+    segments: Sequence[Segment]
+    href: str | None = None
+
+
+@dataclass(frozen=True)
+class Series:
+    """A line: (day, value) points in time order."""
+
+    label: str
+    points: Sequence[tuple[date, float]]
+    color: str = PALETTE[0]
+
+
+def level_color(level: str, position: int = 0) -> str:
+    """Gold, Silver and Bronze in their metals, no level in grey, other levels from the palette."""
+    return LEVEL_COLORS.get(level.lower(), PALETTE[position % len(PALETTE)])
+
+
+def bar_chart(
+    bars: Sequence[Bar], *, title: str, width: int = 480, height: int = 200, unit: str = ""
+) -> str:
+    """Vertical bars from a zero baseline, heights proportional to the values."""
+    top, bottom, left, right = 16, 34, 36, 8
+    plot_w, plot_h = width - left - right, height - top - bottom
+    highest = max((b.value for b in bars), default=0.0)
+    scale = plot_h / highest if highest > 0 else 0.0
+    slot = plot_w / len(bars) if bars else plot_w
+    gap = min(6.0, slot * 0.15)
+    parts = _axes(left, top, plot_w, plot_h, highest, unit)
+    for index, bar in enumerate(bars):
+        h = bar.value * scale
+        x = left + index * slot + gap / 2
+        y = top + plot_h - h
+        tip = f"{bar.label}: {_number(bar.value)}{unit}"
+        rect = (
+            f'<rect class="bar" x="{_n(x)}" y="{_n(y)}" width="{_n(slot - gap)}" '
+            f'height="{_n(h)}" fill="{PALETTE[0]}"><title>{escape(tip)}</title></rect>'
+        )
+        parts.append(_linked(rect, bar.href))
+        label_x = left + index * slot + slot / 2
+        parts.append(
+            f'<text x="{_n(label_x)}" y="{_n(top + plot_h + 14)}" text-anchor="middle" '
+            f'font-size="10">{escape(bar.label)}</text>'
+        )
+    summary = ", ".join(f"{b.label}: {_number(b.value)}{unit}" for b in bars) or NO_DATA
+    return _svg(width, height, title, summary, parts)
+
+
+def score_bins(scores: Sequence[float], bins: int = SCORE_BINS) -> list[tuple[int, int, int]]:
+    """(low, high, how many) per equal band of 0-100; a band holds low <= score < high,
+    and the last one also holds 100."""
+    width = 100 / bins
+    counts = [0] * bins
+    for score in scores:
+        counts[min(int(score // width), bins - 1) if score > 0 else 0] += 1
+    return [(round(i * width), round((i + 1) * width), counts[i]) for i in range(bins)]
+
+
+def stacked_bars(
+    rows: Sequence[StackedRow], *, title: str, width: int = 480, row_height: int = 22
+) -> str:
+    """One horizontal bar per row, split into segments proportional to their values;
+    every row spans the same width when its total is the largest total."""
+    label_w, right, gap, top = 140, 44, 6, 4
+    plot_w = width - label_w - right
+    height = top + len(rows) * (row_height + gap) + 4
+    largest = max((sum(s.value for s in r.segments) for r in rows), default=0.0)
+    scale = plot_w / largest if largest > 0 else 0.0
+    parts: list[str] = []
+    for index, row in enumerate(rows):
+        y = top + index * (row_height + gap)
+        label = (
+            f'<text x="{label_w - 6}" y="{_n(y + row_height * 0.7)}" text-anchor="end" '
+            f'font-size="11">{escape(_shorten(row.label, 22))}</text>'
+        )
+        parts.append(_linked(label, row.href))
+        x = float(label_w)
+        total = 0.0
+        for segment in row.segments:
+            w = segment.value * scale
+            total += segment.value
+            if w <= 0:
+                continue
+            tip = f"{row.label}, {segment.label}: {_number(segment.value)}"
+            parts.append(
+                f'<rect class="segment" x="{_n(x)}" y="{y}" width="{_n(w)}" '
+                f'height="{row_height}" fill="{escape(segment.color)}">'
+                f"<title>{escape(tip)}</title></rect>"
+            )
+            x += w
+        parts.append(
+            f'<text x="{_n(x + 4)}" y="{_n(y + row_height * 0.7)}" font-size="11">'
+            f"{_number(total)}</text>"
+        )
+    summary = (
+        "; ".join(
+            f"{r.label}: " + ", ".join(f"{s.label} {_number(s.value)}" for s in r.segments)
+            for r in rows
+        )
+        or NO_DATA
+    )
+    return _svg(width, max(height, 24), title, summary, parts)
+
+
+def line_chart(
+    series: Sequence[Series],
+    *,
+    title: str,
+    width: int = 560,
+    height: int = 220,
+    y_max: float | None = None,
+    deadline: date | None = None,
+    unit: str = "",
+) -> str:
+    """Lines over days on a shared time axis from zero up to `y_max` (default: the
+    largest value); a `deadline` is drawn as a dashed vertical marker, inside the axis."""
+    top, bottom, left, right = 16, 34, 36, 12
+    plot_w, plot_h = width - left - right, height - top - bottom
+    days = [day for line in series for day, _ in line.points]
+    if deadline is not None:
+        days.append(deadline)
+    highest = (
+        y_max if y_max is not None else max((v for s in series for _, v in s.points), default=0)
+    )
+    parts = _axes(left, top, plot_w, plot_h, highest, unit)
+    if not days:
+        return _svg(width, height, title, NO_DATA, parts)
+    first, last = min(days), max(days)
+    span = (last - first).days
+
+    def x_of(day: date) -> float:
+        return left + (plot_w * (day - first).days / span if span else plot_w / 2)
+
+    def y_of(value: float) -> float:
+        return top + plot_h - (plot_h * value / highest if highest > 0 else 0)
+
+    for day in (first, last) if span else (first,):
+        parts.append(
+            f'<text x="{_n(x_of(day))}" y="{_n(top + plot_h + 14)}" text-anchor="middle" '
+            f'font-size="10">{day.isoformat()}</text>'
+        )
+    if deadline is not None:
+        dx = x_of(deadline)
+        parts.append(
+            f'<line class="deadline" x1="{_n(dx)}" y1="{top}" x2="{_n(dx)}" '
+            f'y2="{top + plot_h}" stroke="#c0392b" stroke-dasharray="4 3">'
+            f"<title>deadline {deadline.isoformat()}</title></line>"
+        )
+        parts.append(
+            f'<text x="{_n(dx - 3)}" y="{top + 10}" text-anchor="end" font-size="10" '
+            f'fill="#c0392b">deadline</text>'
+        )
+    for line in series:
+        coords = " ".join(f"{_n(x_of(d))},{_n(y_of(v))}" for d, v in line.points)
+        color = escape(line.color)
+        parts.append(
+            f'<polyline class="series" points="{coords}" fill="none" stroke="{color}" '
+            f'stroke-width="2"><title>{escape(line.label)}</title></polyline>'
+        )
+        for day, value in line.points:
+            tip = f"{line.label}, {day.isoformat()}: {_number(value)}{unit}"
+            parts.append(
+                f'<circle cx="{_n(x_of(day))}" cy="{_n(y_of(value))}" r="2.5" fill="{color}">'
+                f"<title>{escape(tip)}</title></circle>"
+            )
+    summary = "; ".join(_describe_series(s, unit) for s in series) or NO_DATA
+    if deadline is not None:
+        summary += f"; deadline {deadline.isoformat()}"
+    return _svg(width, height, title, summary, parts)
+
+
+def _describe_series(line: Series, unit: str) -> str:
+    if not line.points:
+        return f"{line.label}: {NO_DATA}"
+    (d0, v0), (d1, v1) = line.points[0], line.points[-1]
+    return f"{line.label}: {_number(v0)}{unit} on {d0} to {_number(v1)}{unit} on {d1}"
+
+
+def _axes(left: int, top: int, plot_w: int, plot_h: int, highest: float, unit: str) -> list[str]:
+    base = top + plot_h
+    return [
+        f'<line x1="{left}" y1="{base}" x2="{left + plot_w}" y2="{base}" stroke="#888"/>',
+        f'<line x1="{left}" y1="{top}" x2="{left}" y2="{base}" stroke="#888"/>',
+        f'<text x="{left - 4}" y="{base}" text-anchor="end" font-size="10">0</text>',
+        f'<text x="{left - 4}" y="{top + 8}" text-anchor="end" font-size="10">'
+        f"{_number(highest)}{escape(unit)}</text>",
+    ]
+
+
+def _svg(width: int, height: int, title: str, summary: str, parts: Sequence[str]) -> str:
+    # Derived from the content, so the same data always gives the same markup.
+    ident = "chart-" + sha1(f"{title}\n{summary}".encode()).hexdigest()[:10]
+    return (
+        f'<svg xmlns="http://www.w3.org/2000/svg" class="chart" role="img" '
+        f'width="{width}" height="{height}" viewBox="0 0 {width} {height}" '
+        f'aria-labelledby="{ident}-title {ident}-desc">'
+        f'<title id="{ident}-title">{escape(title)}</title>'
+        f'<desc id="{ident}-desc">{escape(summary)}</desc>' + "".join(parts) + "</svg>"
+    )
+
+
+def _linked(element: str, href: str | None) -> str:
+    return f'<a href="{escape(href)}">{element}</a>' if href else element
+
+
+def _shorten(text: str, limit: int) -> str:
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def _number(value: float) -> str:
+    return f"{value:g}" if value == int(value) else f"{value:.1f}"
+
+
+def _n(value: float) -> str:
+    """A coordinate: two decimals at most, no trailing zeros."""
+    return f"{value:.2f}".rstrip("0").rstrip(".")
