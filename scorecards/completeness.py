@@ -1,0 +1,450 @@
+"""Catalog completeness: the repositories of GitHub organisations versus the catalog.
+
+Pure: `compute_completeness` takes the stored repository listings (one per
+organisation, see scorecards/sources/github_org.py) and the catalog entities,
+and says which repositories no entity references through its
+`github.com/project-slug` annotation (compared case-insensitively), per team,
+and which entities reference a repository the listing does not have (dangling:
+deleted, renamed or misspelled). Archived repositories and forks are left out
+by default.
+
+A repository's team comes from the first of `TeamMapping.team_from` that
+gives one: `github-team` (the GitHub team with the strongest permission on it),
+`codeowners` (the default owners, the `*` rule, of its CODEOWNERS file),
+`topic` (a topic mapped to a group) or `catalog-owner` (the owner of the entity
+that references it).
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from scorecards.entities import Entity
+from scorecards.errors import CatalogError, ConfigurationError
+from scorecards.refs import entity_ref, normalize_ref
+from scorecards.timeutil import format_timestamp, parse_timestamp
+
+SLUG_ANNOTATION = "github.com/project-slug"
+TEAM_SOURCES = ("github-team", "codeowners", "topic", "catalog-owner")
+DEFAULT_TEAM_FROM = ("github-team", "codeowners", "topic", "catalog-owner")
+# GitHub's team permissions, strongest first: a repository belongs to the team that runs it.
+PERMISSIONS = ("admin", "maintain", "push", "triage", "pull")
+
+
+@dataclass(frozen=True)
+class Repository:
+    """One repository of an organisation listing, as stored."""
+
+    org: str
+    name: str
+    url: str
+    archived: bool = False
+    fork: bool = False
+    topics: tuple[str, ...] = ()
+    pushed_at: str | None = None  # RFC 3339, as GitHub gives it; None if never pushed
+    teams: tuple[tuple[str, str], ...] = ()  # (team slug, permission), when teams were listed
+    codeowners: tuple[str, ...] = ()  # default owners from CODEOWNERS, when read
+
+    @property
+    def full_name(self) -> str:
+        return f"{self.org}/{self.name}"
+
+    @property
+    def slug(self) -> str:
+        """The key an annotation is matched on: `org/name`, lower-cased."""
+        return self.full_name.lower()
+
+    def to_values(self) -> dict[str, Any]:
+        values: dict[str, Any] = {"name": self.name, "url": self.url}
+        if self.archived:
+            values["archived"] = True
+        if self.fork:
+            values["fork"] = True
+        if self.topics:
+            values["topics"] = list(self.topics)
+        if self.pushed_at:
+            values["pushed_at"] = self.pushed_at
+        if self.teams:
+            values["teams"] = [list(team) for team in self.teams]
+        if self.codeowners:
+            values["codeowners"] = list(self.codeowners)
+        return values
+
+    @classmethod
+    def from_values(cls, org: str, values: Mapping[str, Any]) -> Repository:
+        return cls(
+            org=org,
+            name=str(values["name"]),
+            url=str(values.get("url") or ""),
+            archived=bool(values.get("archived")),
+            fork=bool(values.get("fork")),
+            topics=tuple(str(t) for t in values.get("topics") or ()),
+            pushed_at=values.get("pushed_at") or None,
+            teams=tuple((str(s), str(p)) for s, p in values.get("teams") or ()),
+            codeowners=tuple(str(o) for o in values.get("codeowners") or ()),
+        )
+
+
+@dataclass(frozen=True)
+class OrganizationListing:
+    """Every repository of one organisation at one time (stored as one fact)."""
+
+    org: str
+    collected_at: datetime
+    repositories: tuple[Repository, ...]
+    is_truncated: bool = False  # more pages than a collection reads
+    notes: tuple[str, ...] = ()  # what could not be read (e.g. teams hidden from the token)
+
+    def to_values(self) -> dict[str, Any]:
+        return {
+            "org": self.org,
+            "repositories": [r.to_values() for r in self.repositories],
+            "truncated": self.is_truncated,
+            "notes": list(self.notes),
+        }
+
+    @classmethod
+    def from_values(cls, collected_at: datetime, values: Mapping[str, Any]) -> OrganizationListing:
+        org = str(values["org"])
+        return cls(
+            org=org,
+            collected_at=collected_at,
+            repositories=tuple(
+                Repository.from_values(org, r) for r in values.get("repositories") or ()
+            ),
+            is_truncated=bool(values.get("truncated")),
+            notes=tuple(str(n) for n in values.get("notes") or ()),
+        )
+
+
+@dataclass(frozen=True)
+class TeamMapping:
+    """How a repository's team (a catalog group ref) is derived; see the module docstring."""
+
+    team_from: tuple[str, ...] = DEFAULT_TEAM_FROM
+    team_groups: Mapping[str, str] = field(default_factory=dict)  # GitHub team slug -> ref
+    topic_teams: Mapping[str, str] = field(default_factory=dict)  # topic -> group ref
+    topic_prefix: str | None = None  # e.g. `team-`: topic team-payments -> group payments
+
+    def __post_init__(self) -> None:
+        unknown = [name for name in self.team_from if name not in TEAM_SOURCES]
+        if unknown:
+            raise ConfigurationError(
+                f"team source {', '.join(repr(u) for u in unknown)} is unknown — "
+                f"SCORECARDS_GITHUB_TEAM_FROM takes a comma-separated list of {', '.join(TEAM_SOURCES)}"
+            )
+        for what, mapping in (("team", self.team_groups), ("topic", self.topic_teams)):
+            for key, ref in mapping.items():
+                try:
+                    normalize_ref(ref, default_kind="group")
+                except CatalogError as exc:
+                    raise ConfigurationError(
+                        f"{what} '{key}' maps to an invalid ref: {exc}"
+                    ) from None
+
+    def team_of(self, repository: Repository, catalog_owner: str | None) -> str | None:
+        for source in self.team_from:
+            team = self._from(source, repository, catalog_owner)
+            if team is not None:
+                return team
+        return None
+
+    def github_team_group(self, slug: str) -> str:
+        """Backstage's GitHub org import names a team's Group after its slug."""
+        mapped = {k.lower(): v for k, v in self.team_groups.items()}.get(slug.lower())
+        return normalize_ref(mapped or slug, default_kind="group")
+
+    def _from(self, source: str, repository: Repository, catalog_owner: str | None) -> str | None:
+        if source == "github-team":
+            team = strongest_team(repository.teams)
+            return self.github_team_group(team) if team else None
+        if source == "codeowners":
+            return self._codeowner_group(repository.codeowners)
+        if source == "topic":
+            return self._topic_group(repository.topics)
+        return catalog_owner
+
+    def _codeowner_group(self, owners: Sequence[str]) -> str | None:
+        for owner in owners:
+            handle = owner.removeprefix("@")
+            if "@" in handle or not handle:
+                continue  # an e-mail address names no catalog entity
+            org, slash, team = handle.partition("/")
+            if slash:
+                return self.github_team_group(team)
+            return normalize_ref(org, default_kind="user")
+        return None
+
+    def _topic_group(self, topics: Sequence[str]) -> str | None:
+        mapped = {k.lower(): v for k, v in self.topic_teams.items()}
+        for topic in topics:
+            if topic.lower() in mapped:
+                return normalize_ref(mapped[topic.lower()], default_kind="group")
+        if self.topic_prefix:
+            prefix = self.topic_prefix.lower()
+            for topic in topics:
+                name = topic.lower().removeprefix(prefix)
+                if topic.lower().startswith(prefix) and name:
+                    return normalize_ref(name, default_kind="group")
+        return None
+
+
+def strongest_team(teams: Sequence[tuple[str, str]]) -> str | None:
+    """The team slug with the strongest permission; ties go to the first slug alphabetically."""
+    ranked = sorted(
+        teams,
+        key=lambda t: (PERMISSIONS.index(t[1]) if t[1] in PERMISSIONS else len(PERMISSIONS), t[0]),
+    )
+    return ranked[0][0] if ranked else None
+
+
+@dataclass(frozen=True)
+class RepositoryRow:
+    """One repository in scope, and the entities that reference it (none: uncatalogued)."""
+
+    org: str
+    name: str
+    url: str
+    team: str | None
+    pushed_at: str | None
+    entities: tuple[str, ...] = ()
+
+    @property
+    def is_catalogued(self) -> bool:
+        return bool(self.entities)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "org": self.org,
+            "name": self.name,
+            "url": self.url,
+            "team": self.team,
+            "pushed_at": self.pushed_at,
+            "entities": list(self.entities),
+        }
+
+
+@dataclass(frozen=True)
+class DanglingEntity:
+    """A catalog entity whose project-slug names a repository the listing does not have."""
+
+    entity_ref: str
+    slug: str
+    owner: str | None
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"entity": self.entity_ref, "slug": self.slug, "owner": self.owner}
+
+
+@dataclass(frozen=True)
+class Counts:
+    repositories: int
+    catalogued: int
+
+    @property
+    def uncatalogued(self) -> int:
+        return self.repositories - self.catalogued
+
+    @property
+    def percentage(self) -> float | None:
+        """Catalogued share, 0-100 with one decimal; None when there are no repositories."""
+        if not self.repositories:
+            return None
+        return round(100.0 * self.catalogued / self.repositories, 1)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "repositories": self.repositories,
+            "catalogued": self.catalogued,
+            "uncatalogued": self.uncatalogued,
+            "percentage": self.percentage,
+        }
+
+
+@dataclass(frozen=True)
+class TeamCompleteness:
+    team: str | None  # None: no team could be derived
+    counts: Counts
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"team": self.team, **self.counts.to_dict()}
+
+
+@dataclass(frozen=True)
+class OrganizationSummary:
+    org: str
+    collected_at: datetime | None  # None: never collected
+    listed: int  # repositories in the listing, before archived/forks are left out
+    is_truncated: bool = False
+    notes: tuple[str, ...] = ()
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "org": self.org,
+            "collected_at": format_timestamp(self.collected_at) if self.collected_at else None,
+            "listed": self.listed,
+            "truncated": self.is_truncated,
+            "notes": list(self.notes),
+        }
+
+
+@dataclass(frozen=True)
+class CompletenessReport:
+    organizations: tuple[OrganizationSummary, ...]
+    totals: Counts
+    teams: tuple[TeamCompleteness, ...]  # most uncatalogued first
+    repositories: tuple[RepositoryRow, ...]  # in scope, sorted by org and name
+    dangling: tuple[DanglingEntity, ...]
+    excluded_archived: int
+    excluded_forks: int
+
+    @property
+    def uncatalogued(self) -> tuple[RepositoryRow, ...]:
+        return tuple(row for row in self.repositories if not row.is_catalogued)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "organizations": [o.to_dict() for o in self.organizations],
+            "totals": self.totals.to_dict(),
+            "excluded": {"archived": self.excluded_archived, "forks": self.excluded_forks},
+            "teams": [t.to_dict() for t in self.teams],
+            "uncatalogued": [r.to_dict() for r in self.uncatalogued],
+            "dangling": [d.to_dict() for d in self.dangling],
+        }
+
+
+def project_slug(entity: Mapping[str, Any]) -> str | None:
+    """The entity's `github.com/project-slug`, lower-cased, or None."""
+    annotations = (entity.get("metadata") or {}).get("annotations") or {}
+    value = annotations.get(SLUG_ANNOTATION)
+    if not isinstance(value, str) or not value.strip():
+        return None
+    return value.strip().removesuffix(".git").lower()
+
+
+def entity_owner(entity: Mapping[str, Any]) -> str | None:
+    owner = (entity.get("spec") or {}).get("owner")
+    if not isinstance(owner, str) or not owner.strip():
+        return None
+    try:
+        return normalize_ref(owner, default_kind="group")
+    except CatalogError:
+        return None
+
+
+def compute_completeness(
+    listings: Sequence[OrganizationListing],
+    entities: Iterable[Entity],
+    mapping: TeamMapping | None = None,
+    *,
+    include_archived: bool = False,
+    include_forks: bool = False,
+    organizations: Sequence[str] = (),
+) -> CompletenessReport:
+    """Compare listings with the catalog. `organizations` names orgs configured but
+    perhaps never collected, so the report can say so."""
+    mapping = mapping or TeamMapping()
+    referencing: dict[str, list[Entity]] = defaultdict(list)
+    for entity in entities:
+        slug = project_slug(entity)
+        if slug is not None:
+            referencing[slug].append(entity)
+    for found in referencing.values():
+        found.sort(key=entity_ref)
+
+    rows: list[RepositoryRow] = []
+    listed: set[str] = set()
+    archived = forks = 0
+    for listing in listings:
+        for repository in listing.repositories:
+            listed.add(repository.slug)
+            if repository.archived and not include_archived:
+                archived += 1
+                continue
+            if repository.fork and not include_forks:
+                forks += 1
+                continue
+            refs = referencing.get(repository.slug, [])
+            owner = entity_owner(refs[0]) if refs else None
+            rows.append(
+                RepositoryRow(
+                    org=repository.org,
+                    name=repository.name,
+                    url=repository.url,
+                    team=mapping.team_of(repository, owner),
+                    pushed_at=repository.pushed_at,
+                    entities=tuple(entity_ref(e) for e in refs),
+                )
+            )
+    rows.sort(key=lambda r: (r.org.lower(), r.name.lower()))
+
+    listed_orgs = {listing.org.lower() for listing in listings}
+    dangling = sorted(
+        (
+            DanglingEntity(entity_ref(entity), slug, entity_owner(entity))
+            for slug, found in referencing.items()
+            if slug.partition("/")[0] in listed_orgs and slug not in listed
+            for entity in found
+        ),
+        key=lambda d: d.entity_ref,
+    )
+    return CompletenessReport(
+        organizations=_summaries(listings, organizations),
+        totals=_count(rows),
+        teams=_teams(rows),
+        repositories=tuple(rows),
+        dangling=tuple(dangling),
+        excluded_archived=archived,
+        excluded_forks=forks,
+    )
+
+
+def _count(rows: Sequence[RepositoryRow]) -> Counts:
+    return Counts(len(rows), sum(1 for row in rows if row.is_catalogued))
+
+
+def _teams(rows: Sequence[RepositoryRow]) -> tuple[TeamCompleteness, ...]:
+    by_team: dict[str | None, list[RepositoryRow]] = defaultdict(list)
+    for row in rows:
+        by_team[row.team].append(row)
+    teams = [TeamCompleteness(team, _count(found)) for team, found in by_team.items()]
+    teams.sort(key=lambda t: (-t.counts.uncatalogued, t.team is None, t.team or ""))
+    return tuple(teams)
+
+
+def _summaries(
+    listings: Sequence[OrganizationListing], organizations: Sequence[str]
+) -> tuple[OrganizationSummary, ...]:
+    summaries = [
+        OrganizationSummary(
+            listing.org,
+            listing.collected_at,
+            len(listing.repositories),
+            listing.is_truncated,
+            listing.notes,
+        )
+        for listing in listings
+    ]
+    seen = {listing.org.lower() for listing in listings}
+    for org in organizations:
+        if org.lower() not in seen:
+            seen.add(org.lower())
+            summaries.append(
+                OrganizationSummary(
+                    org,
+                    None,
+                    0,
+                    notes=(
+                        "never collected — run `scorecards run` with SCORECARDS_GITHUB_TOKEN set",
+                    ),
+                )
+            )
+    return tuple(sorted(summaries, key=lambda s: s.org.lower()))
+
+
+def listing_from_fact(timestamp: datetime | str, values: Mapping[str, Any]) -> OrganizationListing:
+    return OrganizationListing.from_values(parse_timestamp(timestamp), values)
