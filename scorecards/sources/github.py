@@ -138,6 +138,11 @@ def _seconds_until_reset(response: httpx.Response) -> float:
 
 
 def prepare(source: Source, settings: Settings, environ: Mapping[str, str], now: datetime) -> Setup:
+    return connect(settings)
+
+
+def connect(settings: Settings) -> Setup:
+    """How to talk to the configured GitHub API; SourceSkippedError without a token."""
     secret = settings.github_token
     token = secret.get_secret_value().strip() if secret is not None else ""
     if not token:
