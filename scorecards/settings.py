@@ -55,6 +55,15 @@ class Settings(BaseSettings):
     backstage_token: SecretStr | None = None
     github_token: SecretStr | None = None
     github_api_url: str = "https://api.github.com"
+    # Catalog completeness (scorecards/completeness.py): organisations whose repositories
+    # a run lists, and how a repository's team is derived.
+    github_orgs: str | None = None  # comma-separated, e.g. "acme,acme-labs"
+    github_team_from: str = "github-team,topic,catalog-owner"  # first that gives a team wins
+    github_team_groups: dict[str, str] = Field(default_factory=dict)  # team slug -> group ref
+    github_topic_teams: dict[str, str] = Field(default_factory=dict)  # topic -> group ref
+    github_team_topic_prefix: str | None = None  # e.g. "team-": topic team-x -> group x
+    completeness_include_archived: bool = False
+    completeness_include_forks: bool = False
     api_tokens: SecretStr | None = None  # comma-separated
     token: SecretStr | None = None
     api_read_requires_token: bool = False  # read routes also need a bearer token
