@@ -247,11 +247,26 @@ def cache_path(settings: Settings) -> Path:
 def collect_for_run(
     definitions: Definitions, entities: Sequence[Entity], settings: Settings, now: datetime
 ) -> list[CollectionReport]:
-    """What a run collects, with the ETag cache kept in a file between runs."""
-    if not collected_sources(definitions):
+    """What a run collects, with the ETag cache kept in a file between runs: every
+    source, and the repository listings of `SCORECARDS_GITHUB_ORGS` (completeness)."""
+    # github_org builds on this module's reports, so it is imported here, not at the top
+    from scorecards.sources.github_org import collect_organizations_async, configured_orgs
+
+    has_orgs = bool(configured_orgs(settings))
+    if not collected_sources(definitions) and not has_orgs:
         return []
     cache = FileCache(cache_path(settings))
-    reports = collect_all(definitions, entities, settings, now, cache=cache)
+
+    async def collect() -> list[CollectionReport]:
+        sources = collect_all_async(definitions, entities, settings, now, cache=cache)
+        if not has_orgs:
+            return await sources
+        reports, listings = await asyncio.gather(
+            sources, collect_organizations_async(settings, now, cache=cache)
+        )
+        return [*reports, listings]
+
+    reports = asyncio.run(collect())
     cache.save(now)
     return reports
 
