@@ -8,198 +8,25 @@ and which entities reference a repository the listing does not have (dangling:
 deleted, renamed or misspelled). Archived repositories and forks are left out
 by default.
 
-A repository's team comes from the first of `TeamMapping.team_from` that
-gives one: `github-team` (the GitHub team with the strongest permission on it),
-`codeowners` (the default owners, the `*` rule, of its CODEOWNERS file),
-`topic` (a topic mapped to a group) or `catalog-owner` (the owner of the entity
-that references it).
+A repository's team comes from a `TeamMapping` (scorecards/team_mapping.py).
 """
 
 from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
 from scorecards.entities import Entity
-from scorecards.errors import CatalogError, ConfigurationError
+from scorecards.errors import CatalogError
+from scorecards.org_listings import OrganizationListing
 from scorecards.refs import entity_ref, normalize_ref
-from scorecards.timeutil import format_timestamp, parse_timestamp
+from scorecards.team_mapping import TeamMapping
+from scorecards.timeutil import format_timestamp
 
 SLUG_ANNOTATION = "github.com/project-slug"
-TEAM_SOURCES = ("github-team", "codeowners", "topic", "catalog-owner")
-DEFAULT_TEAM_FROM = ("github-team", "codeowners", "topic", "catalog-owner")
-# GitHub's team permissions, strongest first: a repository belongs to the team that runs it.
-PERMISSIONS = ("admin", "maintain", "push", "triage", "pull")
-
-
-@dataclass(frozen=True)
-class Repository:
-    """One repository of an organisation listing, as stored."""
-
-    org: str
-    name: str
-    url: str
-    archived: bool = False
-    fork: bool = False
-    topics: tuple[str, ...] = ()
-    pushed_at: str | None = None  # RFC 3339, as GitHub gives it; None if never pushed
-    teams: tuple[tuple[str, str], ...] = ()  # (team slug, permission), when teams were listed
-    codeowners: tuple[str, ...] = ()  # default owners from CODEOWNERS, when read
-
-    @property
-    def full_name(self) -> str:
-        return f"{self.org}/{self.name}"
-
-    @property
-    def slug(self) -> str:
-        """The key an annotation is matched on: `org/name`, lower-cased."""
-        return self.full_name.lower()
-
-    def to_values(self) -> dict[str, Any]:
-        values: dict[str, Any] = {"name": self.name, "url": self.url}
-        if self.archived:
-            values["archived"] = True
-        if self.fork:
-            values["fork"] = True
-        if self.topics:
-            values["topics"] = list(self.topics)
-        if self.pushed_at:
-            values["pushed_at"] = self.pushed_at
-        if self.teams:
-            values["teams"] = [list(team) for team in self.teams]
-        if self.codeowners:
-            values["codeowners"] = list(self.codeowners)
-        return values
-
-    @classmethod
-    def from_values(cls, org: str, values: Mapping[str, Any]) -> Repository:
-        return cls(
-            org=org,
-            name=str(values["name"]),
-            url=str(values.get("url") or ""),
-            archived=bool(values.get("archived")),
-            fork=bool(values.get("fork")),
-            topics=tuple(str(t) for t in values.get("topics") or ()),
-            pushed_at=values.get("pushed_at") or None,
-            teams=tuple((str(s), str(p)) for s, p in values.get("teams") or ()),
-            codeowners=tuple(str(o) for o in values.get("codeowners") or ()),
-        )
-
-
-@dataclass(frozen=True)
-class OrganizationListing:
-    """Every repository of one organisation at one time (stored as one fact)."""
-
-    org: str
-    collected_at: datetime
-    repositories: tuple[Repository, ...]
-    is_truncated: bool = False  # more pages than a collection reads
-    notes: tuple[str, ...] = ()  # what could not be read (e.g. teams hidden from the token)
-
-    def to_values(self) -> dict[str, Any]:
-        return {
-            "org": self.org,
-            "repositories": [r.to_values() for r in self.repositories],
-            "truncated": self.is_truncated,
-            "notes": list(self.notes),
-        }
-
-    @classmethod
-    def from_values(cls, collected_at: datetime, values: Mapping[str, Any]) -> OrganizationListing:
-        org = str(values["org"])
-        return cls(
-            org=org,
-            collected_at=collected_at,
-            repositories=tuple(
-                Repository.from_values(org, r) for r in values.get("repositories") or ()
-            ),
-            is_truncated=bool(values.get("truncated")),
-            notes=tuple(str(n) for n in values.get("notes") or ()),
-        )
-
-
-@dataclass(frozen=True)
-class TeamMapping:
-    """How a repository's team (a catalog group ref) is derived; see the module docstring."""
-
-    team_from: tuple[str, ...] = DEFAULT_TEAM_FROM
-    team_groups: Mapping[str, str] = field(default_factory=dict)  # GitHub team slug -> ref
-    topic_teams: Mapping[str, str] = field(default_factory=dict)  # topic -> group ref
-    topic_prefix: str | None = None  # e.g. `team-`: topic team-payments -> group payments
-
-    def __post_init__(self) -> None:
-        unknown = [name for name in self.team_from if name not in TEAM_SOURCES]
-        if unknown:
-            raise ConfigurationError(
-                f"team source {', '.join(repr(u) for u in unknown)} is unknown — "
-                f"SCORECARDS_GITHUB_TEAM_FROM takes a comma-separated list of {', '.join(TEAM_SOURCES)}"
-            )
-        for what, mapping in (("team", self.team_groups), ("topic", self.topic_teams)):
-            for key, ref in mapping.items():
-                try:
-                    normalize_ref(ref, default_kind="group")
-                except CatalogError as exc:
-                    raise ConfigurationError(
-                        f"{what} '{key}' maps to an invalid ref: {exc}"
-                    ) from None
-
-    def team_of(self, repository: Repository, catalog_owner: str | None) -> str | None:
-        for source in self.team_from:
-            team = self._from(source, repository, catalog_owner)
-            if team is not None:
-                return team
-        return None
-
-    def github_team_group(self, slug: str) -> str:
-        """Backstage's GitHub org import names a team's Group after its slug."""
-        mapped = {k.lower(): v for k, v in self.team_groups.items()}.get(slug.lower())
-        return normalize_ref(mapped or slug, default_kind="group")
-
-    def _from(self, source: str, repository: Repository, catalog_owner: str | None) -> str | None:
-        if source == "github-team":
-            team = strongest_team(repository.teams)
-            return self.github_team_group(team) if team else None
-        if source == "codeowners":
-            return self._codeowner_group(repository.codeowners)
-        if source == "topic":
-            return self._topic_group(repository.topics)
-        return catalog_owner
-
-    def _codeowner_group(self, owners: Sequence[str]) -> str | None:
-        for owner in owners:
-            handle = owner.removeprefix("@")
-            if "@" in handle or not handle:
-                continue  # an e-mail address names no catalog entity
-            org, slash, team = handle.partition("/")
-            if slash:
-                return self.github_team_group(team)
-            return normalize_ref(org, default_kind="user")
-        return None
-
-    def _topic_group(self, topics: Sequence[str]) -> str | None:
-        mapped = {k.lower(): v for k, v in self.topic_teams.items()}
-        for topic in topics:
-            if topic.lower() in mapped:
-                return normalize_ref(mapped[topic.lower()], default_kind="group")
-        if self.topic_prefix:
-            prefix = self.topic_prefix.lower()
-            for topic in topics:
-                name = topic.lower().removeprefix(prefix)
-                if topic.lower().startswith(prefix) and name:
-                    return normalize_ref(name, default_kind="group")
-        return None
-
-
-def strongest_team(teams: Sequence[tuple[str, str]]) -> str | None:
-    """The team slug with the strongest permission; ties go to the first slug alphabetically."""
-    ranked = sorted(
-        teams,
-        key=lambda t: (PERMISSIONS.index(t[1]) if t[1] in PERMISSIONS else len(PERMISSIONS), t[0]),
-    )
-    return ranked[0][0] if ranked else None
 
 
 @dataclass(frozen=True)
@@ -444,7 +271,3 @@ def _summaries(
                 )
             )
     return tuple(sorted(summaries, key=lambda s: s.org.lower()))
-
-
-def listing_from_fact(timestamp: datetime | str, values: Mapping[str, Any]) -> OrganizationListing:
-    return OrganizationListing.from_values(parse_timestamp(timestamp), values)

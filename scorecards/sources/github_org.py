@@ -26,13 +26,9 @@ from datetime import datetime
 from typing import Any
 from urllib.parse import quote
 
-from scorecards.completeness import (
-    OrganizationListing,
-    Repository,
-    TeamMapping,
-    listing_from_fact,
-)
+from scorecards.completeness import CompletenessReport, compute_completeness
 from scorecards.errors import ConfigurationError
+from scorecards.org_listings import OrganizationListing, Repository, listing_from_fact
 from scorecards.settings import Settings
 from scorecards.sources.collection import CollectionReport, EntityError
 from scorecards.sources.collector import (
@@ -45,6 +41,8 @@ from scorecards.sources.github import PER_PAGE, connect
 from scorecards.sources.redaction import Redactor
 from scorecards.sources.response_cache import ResponseCache
 from scorecards.stores.base import Fact, Store
+from scorecards.team_mapping import TeamMapping
+from scorecards.timeutil import format_timestamp
 
 log = logging.getLogger(__name__)
 
@@ -347,3 +345,36 @@ def read_listings(
             if history:
                 facts.append(history[-1])
     return [listing_from_fact(fact.timestamp, fact.values) for fact in facts]
+
+
+class NoListingsError(ConfigurationError):
+    """No organisation is configured, or none has a stored listing yet."""
+
+
+def report_from_store(
+    store: Store, settings: Settings, at: datetime | None = None
+) -> CompletenessReport:
+    """The completeness report of the configured organisations, from the store alone:
+    their stored listings (latest, or as of `at`) against the stored catalog entities."""
+    orgs = configured_orgs(settings)
+    if not orgs:
+        raise NoListingsError(
+            "no GitHub organisation is configured — set SCORECARDS_GITHUB_ORGS "
+            "(comma-separated, e.g. acme,acme-labs), then run `scorecards run`"
+        )
+    listings = read_listings(store, orgs, at)
+    if not listings:
+        when = f" at or before {format_timestamp(at)}" if at is not None else ""
+        raise NoListingsError(
+            f"no repository listing of {', '.join(orgs)} is stored{when} — run `scorecards run` "
+            "with SCORECARDS_GITHUB_TOKEN set to list the organisations' repositories"
+        )
+    entities = store.get_entities(store.list_entity_refs()).values()
+    return compute_completeness(
+        listings,
+        entities,
+        team_mapping(settings),
+        include_archived=settings.completeness_include_archived,
+        include_forks=settings.completeness_include_forks,
+        organizations=orgs,
+    )
