@@ -27,8 +27,6 @@ from scorecards.reports.ownership import Ownership
 from scorecards.reports.timeline import days_between, last_each_day_until
 from scorecards.results import EntityEvaluation, Status
 
-ALL_TEAMS = "(all)"
-
 
 class Progress(StrEnum):
     DONE = "done"  # every campaign check passes or does not apply

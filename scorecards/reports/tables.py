@@ -1,0 +1,121 @@
+"""Reports as terminal tables (rich), in the style of scorecards/render.py."""
+
+from __future__ import annotations
+
+from rich.console import Console
+from rich.table import Table
+from rich.text import Text
+
+from scorecards.reports.campaigns import CampaignReport, Progress
+from scorecards.reports.exports import Report
+from scorecards.reports.teams import TeamReport
+from scorecards.reports.trends import TrendReport
+
+FAILING_SHOWN = 3
+ENTITIES_SHOWN = 50
+
+
+def render_report(console: Console, report: Report) -> None:
+    if isinstance(report, TeamReport):
+        render_team_report(console, report)
+    elif isinstance(report, CampaignReport):
+        render_campaign(console, report)
+    else:
+        render_trends(console, report)
+
+
+def render_team_report(console: Console, report: TeamReport) -> None:
+    since = f" (change since {report.since:%Y-%m-%d %H:%M} UTC)" if report.since else ""
+    console.print(f"Teams as of {report.generated_at:%Y-%m-%d %H:%M} UTC{since}", markup=False)
+    for info, total in zip(report.scorecards, report.totals, strict=True):
+        table = Table(title=f"{info.name} ({info.id})")
+        table.add_column("team")
+        table.add_column("entities", justify="right")
+        table.add_column("average", justify="right")
+        if report.since is not None:
+            table.add_column("change", justify="right")
+        table.add_column("levels")
+        table.add_column("most failed checks (fail/error/unknown)")
+        for team in [*report.for_scorecard(info.id), total]:
+            cells: list[Text | str] = [
+                Text("  " * team.depth + team.team),
+                str(team.entities),
+                _score(team.average),
+            ]
+            if report.since is not None:
+                cells.append(_change(team.change))
+            cells.append(", ".join(f"{name} {n}" for name, n in team.levels.items() if n))
+            cells.append(
+                ", ".join(
+                    f"{f.check_id} {f.fail}/{f.error}/{f.unknown}"
+                    for f in team.failing_checks[:FAILING_SHOWN]
+                )
+            )
+            table.add_row(*cells)
+        console.print(table)
+
+
+def render_campaign(console: Console, report: CampaignReport) -> None:
+    counts = report.counts
+    if report.is_past_deadline:
+        when = f"deadline {report.deadline} passed {-report.days_left} days ago"
+    else:
+        when = f"deadline {report.deadline}, {report.days_left} days left"
+    console.print(Text(f"{report.name} ({report.campaign_id}): {when}", style="bold"))
+    console.print(
+        f"checks: {', '.join(report.checks)}\n"
+        f"{counts.in_scope} in scope: {counts.done} done ({counts.exempt} exempt), "
+        f"{counts.remaining} remaining" + (f", {counts.overdue} overdue" if counts.overdue else ""),
+        markup=False,
+    )
+    table = Table(title="By team")
+    for column in ("team", "in scope", "done", "exempt", "remaining", "overdue"):
+        table.add_column(column, justify="left" if column == "team" else "right")
+    for team in report.teams:
+        c = team.counts
+        table.add_row(
+            team.team, *(str(n) for n in (c.in_scope, c.done, c.exempt, c.remaining, c.overdue))
+        )
+    console.print(table)
+    remaining = [e for e in report.entities if e.progress == Progress.REMAINING]
+    if remaining:
+        left = Table(title="Remaining")
+        for column in ("entity", "team", "checks outstanding"):
+            left.add_column(column)
+        for entity in remaining[:ENTITIES_SHOWN]:
+            left.add_row(entity.ref, entity.team, ", ".join(entity.outstanding))
+        console.print(left)
+        if len(remaining) > ENTITIES_SHOWN:
+            console.print(
+                f"... and {len(remaining) - ENTITIES_SHOWN} more (--format json lists them all)",
+                markup=False,
+            )
+    if report.burndown:
+        series = ", ".join(f"{p.day:%m-%d} {p.remaining}" for p in report.burndown[-14:])
+        console.print(f"Remaining by day: {series}", markup=False)
+    for ref, message in report.errors:
+        console.print(f"warning: {ref}: {message}", style="yellow", markup=False)
+
+
+def render_trends(console: Console, report: TrendReport) -> None:
+    if not report.series:
+        console.print("No stored history in range.", markup=False)
+    for series in report.series:
+        table = Table(title=f"{series.key}: {series.scorecard_id}")
+        table.add_column("day")
+        table.add_column("average", justify="right")
+        table.add_column("entities", justify="right")
+        for point in series.points:
+            table.add_row(point.day.isoformat(), _score(point.average), str(point.entities))
+        console.print(table)
+
+
+def _score(value: float | None) -> str:
+    return "-" if value is None else f"{value:.1f}"
+
+
+def _change(value: float | None) -> Text:
+    if value is None:
+        return Text("-")
+    style = "green" if value > 0 else "red" if value < 0 else ""
+    return Text(f"{value:+.1f}", style=style)
