@@ -14,6 +14,7 @@ from fastapi import APIRouter, FastAPI
 from fastapi.middleware.cors import CORSMiddleware
 
 from scorecards.api import (
+    completeness,
     configuration,
     gate,
     native,
@@ -41,6 +42,7 @@ ROUTERS: list[APIRouter] = [
     configuration.router,
     gate.router,
     what_if.router,
+    completeness.router,
 ]
 # How long shutdown waits for an embedded run's batches before leaving it `running`.
 SHUTDOWN_WAIT_SECONDS = 30.0
