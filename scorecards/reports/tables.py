@@ -6,6 +6,7 @@ from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
+from scorecards.refs import DEFAULT_NAMESPACE
 from scorecards.reports.campaigns import CampaignReport, Progress
 from scorecards.reports.exports import Report
 from scorecards.reports.teams import TeamReport
@@ -38,7 +39,7 @@ def render_team_report(console: Console, report: TeamReport) -> None:
         table.add_column("most failed checks (fail/error/unknown)")
         for team in [*report.for_scorecard(info.id), total]:
             cells: list[Text | str] = [
-                Text("  " * team.depth + team.team),
+                Text("  " * team.depth + team_name(team.team)),
                 str(team.entities),
                 _score(team.average),
             ]
@@ -74,7 +75,8 @@ def render_campaign(console: Console, report: CampaignReport) -> None:
     for team in report.teams:
         c = team.counts
         table.add_row(
-            team.team, *(str(n) for n in (c.in_scope, c.done, c.exempt, c.remaining, c.overdue))
+            team_name(team.team),
+            *(str(n) for n in (c.in_scope, c.done, c.exempt, c.remaining, c.overdue)),
         )
     console.print(table)
     remaining = [e for e in report.entities if e.progress == Progress.REMAINING]
@@ -83,7 +85,7 @@ def render_campaign(console: Console, report: CampaignReport) -> None:
         for column in ("entity", "team", "checks outstanding"):
             left.add_column(column)
         for entity in remaining[:ENTITIES_SHOWN]:
-            left.add_row(entity.ref, entity.team, ", ".join(entity.outstanding))
+            left.add_row(entity.ref, team_name(entity.team), ", ".join(entity.outstanding))
         console.print(left)
         if len(remaining) > ENTITIES_SHOWN:
             console.print(
@@ -108,6 +110,11 @@ def render_trends(console: Console, report: TrendReport) -> None:
         for point in series.points:
             table.add_row(point.day.isoformat(), _score(point.average), str(point.entities))
         console.print(table)
+
+
+def team_name(ref: str) -> str:
+    """A team as people say it: `payments-team` for group:default/payments-team."""
+    return ref.removeprefix(f"group:{DEFAULT_NAMESPACE}/")
 
 
 def _score(value: float | None) -> str:

@@ -5,7 +5,9 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import UTC, date, datetime, time, timedelta
 
+from scorecards.reports.inputs import ReportError
 from scorecards.results import EntityEvaluation
+from scorecards.timeutil import parse_duration, parse_timestamp
 
 MAX_DAYS = 3660  # ten years of daily points is more than any chart needs
 
@@ -53,3 +55,20 @@ def last_point_each_day(
             continue
         points[moment.date()] = evaluation  # oldest first, so the last one wins
     return points
+
+
+def parse_since(text: str, now: datetime) -> datetime:
+    """`--since` as users write it: a day (its end: how things stood that day), an
+    RFC 3339 time, or a duration back from `now` (`30d`, `2w`)."""
+    value = text.strip()
+    try:
+        if value[-1:] in ("s", "m", "h", "d", "w") and value[:1].isdigit() and "-" not in value:
+            return now - parse_duration(value)
+        if len(value) == 10:
+            return end_of_day(date.fromisoformat(value))
+        return parse_timestamp(value)
+    except ValueError:
+        raise ReportError(
+            f"since '{text}' is not a day, a time or a duration — e.g. 2026-11-01, "
+            "2026-11-01T09:00:00Z or 30d"
+        ) from None
