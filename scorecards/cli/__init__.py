@@ -77,6 +77,7 @@ from scorecards.cli import (  # noqa: E402, F401
     core,
     docs,
     gate,
+    report,
     runs,
     serve,
     what_if,
