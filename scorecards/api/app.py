@@ -19,6 +19,7 @@ from scorecards.api import (
     gate,
     native,
     pushed_facts,
+    reports,
     runs,
     service,
     tech_insights,
@@ -43,6 +44,7 @@ ROUTERS: list[APIRouter] = [
     gate.router,
     what_if.router,
     completeness.router,
+    reports.router,
 ]
 # How long shutdown waits for an embedded run's batches before leaving it `running`.
 SHUTDOWN_WAIT_SECONDS = 30.0

@@ -1,0 +1,185 @@
+"""Report routes under /api/v1: team rollups, campaigns and trends (JSON, or CSV on request).
+
+CSV is chosen by `?format=csv`, or by an `Accept: text/csv` header when no format is given.
+`at` computes a report as of an earlier time, from the stored history.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import datetime
+from typing import Any, Literal
+
+from fastapi import APIRouter, Depends, Query, Request
+from fastapi.responses import JSONResponse, Response
+
+from scorecards.api.auth import require_read
+from scorecards.api.context import ApiContext, get_context
+from scorecards.api.errors import ApiError
+from scorecards.errors import CatalogError
+from scorecards.refs import normalize_ref
+from scorecards.reports.campaigns import campaign_report, campaign_reports
+from scorecards.reports.exports import Report, campaign_summary_json, report_csv, report_json
+from scorecards.reports.inputs import ReportError, read_report_inputs
+from scorecards.reports.teams import team_report
+from scorecards.reports.timeline import parse_since
+from scorecards.reports.trends import trend_report
+from scorecards.timeutil import parse_timestamp, utcnow
+
+router = APIRouter(prefix="/api/v1", tags=["reports"], dependencies=[Depends(require_read)])
+Format = Literal["json", "csv"] | None
+CSV: dict[int | str, dict[str, Any]] = {200: {"content": {"text/csv": {}}}}
+
+FORMAT_QUERY = Query(default=None, alias="format", description="json (default) or csv")
+AT_QUERY = Query(default=None, max_length=64, description="RFC 3339 time (default: now)")
+SINCE_QUERY = Query(
+    default=None, max_length=64, description="A day (2026-11-01), an RFC 3339 time, or 30d"
+)
+SCORECARD_QUERY = Query(default=None, max_length=100, description="Only this scorecard")
+
+
+@router.get(
+    "/reports/teams",
+    summary="Per owning team (and every group above it) and scorecard: entities, average, "
+    "levels, most-failed checks, change since a time",
+    responses=CSV,
+)
+def get_team_report(
+    request: Request,
+    scorecard: str | None = SCORECARD_QUERY,
+    since: str | None = SINCE_QUERY,
+    at: str | None = AT_QUERY,
+    output_format: Format = FORMAT_QUERY,
+    context: ApiContext = Depends(get_context),
+) -> Any:
+    now = _at(at)
+    inputs = read_report_inputs(context.store)
+    report = _answer_404(
+        lambda: team_report(inputs, context.definitions.current, now, _since(since, now), scorecard)
+    )
+    return _respond(request, report, output_format, "teams")
+
+
+@router.get("/campaigns", summary="Every campaign's progress, nearest deadline first")
+def list_campaigns(
+    at: str | None = AT_QUERY, context: ApiContext = Depends(get_context)
+) -> list[dict[str, Any]]:
+    inputs = read_report_inputs(context.store, with_facts=True)
+    reports = campaign_reports(inputs, context.definitions.current, _at(at))
+    return [campaign_summary_json(report) for report in reports]
+
+
+@router.get(
+    "/campaigns/{campaign_id}",
+    summary="One campaign: in scope, done, exempt, remaining, overdue per team; "
+    "remaining entities; burn-down by day",
+    responses=CSV,
+)
+def get_campaign(
+    campaign_id: str,
+    request: Request,
+    at: str | None = AT_QUERY,
+    output_format: Format = FORMAT_QUERY,
+    context: ApiContext = Depends(get_context),
+) -> Any:
+    definitions = context.definitions.current
+    if campaign_id not in definitions.campaigns:
+        known = ", ".join(definitions.campaigns) or "none"
+        raise ApiError(404, f"no campaign '{campaign_id}' — the campaigns are: {known}")
+    inputs = read_report_inputs(context.store, with_facts=True)
+    report = campaign_report(inputs, definitions, campaign_id, _at(at))
+    return _respond(request, report, output_format, f"campaign-{campaign_id}")
+
+
+@router.get(
+    "/reports/trends",
+    summary="Daily score points per scorecard: of one entity, one team (sub-teams included) "
+    "or the whole catalog",
+    responses=CSV,
+)
+def get_trends(
+    request: Request,
+    entity: str | None = Query(default=None, max_length=500, description="Entity ref"),
+    team: str | None = Query(
+        default=None, max_length=500, description="Team ref; a bare name is a group"
+    ),
+    scorecard: str | None = SCORECARD_QUERY,
+    since: str | None = SINCE_QUERY,
+    at: str | None = AT_QUERY,
+    output_format: Format = FORMAT_QUERY,
+    context: ApiContext = Depends(get_context),
+) -> Any:
+    now = _at(at)
+    entity_ref = _ref("entity", entity, "component")
+    team_ref = _ref("team", team, "group")
+    if entity_ref is not None and team_ref is not None:
+        raise ApiError(422, "give entity or team, not both")
+    inputs = read_report_inputs(context.store)
+    report = _answer_404(
+        lambda: trend_report(
+            inputs,
+            context.definitions.current,
+            now,
+            entity=entity_ref,
+            team=team_ref,
+            scorecard_id=scorecard,
+            since=_since(since, now),
+        )
+    )
+    return _respond(request, report, output_format, "trends")
+
+
+def _answer_404(build: Callable[[], Report]) -> Report:
+    """Build a report; an unknown scorecard, entity or team is a 404 saying which."""
+    try:
+        report: Report = build()
+    except ReportError as exc:
+        raise ApiError(404, str(exc)) from None
+    return report
+
+
+def _respond(request: Request, report: Report, output_format: Format, name: str) -> Response:
+    accept = request.headers.get("accept", "")
+    if output_format == "csv" or (output_format is None and "text/csv" in accept):
+        return Response(
+            report_csv(report),
+            media_type="text/csv; charset=utf-8",
+            headers={"Content-Disposition": f'attachment; filename="{name}.csv"'},
+        )
+    return JSONResponse(report_json(report))
+
+
+def _at(text: str | None) -> datetime:
+    if text is None:
+        return utcnow()
+    try:
+        return parse_timestamp(text)
+    except ValueError:
+        raise ApiError(
+            422,
+            f"at={text!r} is not an RFC 3339 time, e.g. 2026-11-01T00:00:00Z",
+            details=[{"field": "query.at", "message": "not an RFC 3339 time"}],
+        ) from None
+
+
+def _since(text: str | None, now: datetime) -> datetime | None:
+    if text is None:
+        return None
+    try:
+        since = parse_since(text, now)
+    except ReportError as exc:
+        raise ApiError(
+            422, str(exc), details=[{"field": "query.since", "message": str(exc)}]
+        ) from None
+    if since > now:
+        raise ApiError(422, f"since={text!r} is after the report's time")
+    return since
+
+
+def _ref(name: str, text: str | None, default_kind: str) -> str | None:
+    if text is None:
+        return None
+    try:
+        return normalize_ref(text, default_kind=default_kind)
+    except CatalogError as exc:
+        raise ApiError(422, f"{name}: {exc}") from None
