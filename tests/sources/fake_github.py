@@ -3,7 +3,7 @@
 `repos/acme/x.json` answers GET /repos/acme/x with 200; `x.404.json` answers with
 404 and that body; anything else is GitHub's 404 "Not Found". Like GitHub it
 checks the bearer token, sends weak ETags and answers a matching If-None-Match
-with 304 (which costs no quota), paginates alert lists with Link headers
+with 304 (which costs no quota), paginates alert, repository and team lists with Link headers
 (page numbers for code and secret scanning, cursors for Dependabot), reports
 x-ratelimit-* headers and refuses requests with 403 once the primary quota is
 used up until its reset. Tests script one-off answers (secondary rate limits,
@@ -29,6 +29,7 @@ from urllib.parse import parse_qsl, urlencode, urlsplit
 DATA = Path(__file__).resolve().parent.parent / "data" / "github"
 DOCS = "https://docs.github.com/rest"
 RATE_DOCS = "https://docs.github.com/rest/using-the-rest-api/rate-limits-for-the-rest-api"
+PAGED = ("/alerts", "/repos", "/teams")  # list routes GitHub pages (org repos, teams, team repos)
 
 
 @dataclass
@@ -169,7 +170,7 @@ class FakeGitHub:
             answer = queue.popleft()
         else:
             answer = self._recorded(route)
-            if answer.status == 200 and isinstance(answer.body, list) and route.endswith("/alerts"):
+            if answer.status == 200 and isinstance(answer.body, list) and route.endswith(PAGED):
                 answer = self._page(handler, route, query, answer.body)
         if answer.status == 200:
             etag = 'W/"' + hashlib.sha256(_encode(answer.body)).hexdigest()[:40] + '"'
