@@ -23,7 +23,7 @@ from scorecards.sources.github_org import (
 )
 from scorecards.sources.response_cache import MemoryCache, ResponseCache
 from tests.conftest import NOW
-from tests.sources.fake_github import FakeGitHub, Answer
+from tests.sources.fake_github import Answer, FakeGitHub
 
 TOKEN = "ghp_OrgListingToken00000000000000000000003"
 QUICK = FetchPolicy(backoff=0.01, max_backoff=0.05)
