@@ -23,6 +23,7 @@ LEVEL_COLORS = {
 PALETTE = ("#2f6db5", "#2e9d6a", "#c4572f", "#7a4fb5", "#b53f7a", "#3f9fb5", "#8a8f2e")
 NO_DATA = "no data"
 SCORE_BINS = 10
+LEGEND_HEIGHT = 16
 
 
 @dataclass(frozen=True)
@@ -140,6 +141,10 @@ def stacked_bars(
             f'<text x="{_n(x + 4)}" y="{_n(y + row_height * 0.7)}" font-size="11">'
             f"{_number(total)}</text>"
         )
+    keys = dict.fromkeys((s.label, s.color) for r in rows for s in r.segments)
+    if keys:
+        parts.extend(_legend(list(keys), label_w, height + 2, width - label_w))
+        height += LEGEND_HEIGHT
     summary = (
         "; ".join(
             f"{r.label}: " + ", ".join(f"{s.label} {_number(s.value)}" for s in r.segments)
@@ -162,7 +167,7 @@ def line_chart(
 ) -> str:
     """Lines over days on a shared time axis from zero up to `y_max` (default: the
     largest value); a `deadline` is drawn as a dashed vertical marker, inside the axis."""
-    top, bottom, left, right = 16, 34, 36, 12
+    top, bottom, left, right = 16, 34 + LEGEND_HEIGHT, 36, 12
     plot_w, plot_h = width - left - right, height - top - bottom
     days = [day for line in series for day, _ in line.points]
     if deadline is not None:
@@ -182,9 +187,10 @@ def line_chart(
     def y_of(value: float) -> float:
         return top + plot_h - (plot_h * value / highest if highest > 0 else 0)
 
-    for day in (first, last) if span else (first,):
+    ends = ((first, "start"), (last, "end")) if span else ((first, "middle"),)
+    for day, anchor in ends:
         parts.append(
-            f'<text x="{_n(x_of(day))}" y="{_n(top + plot_h + 14)}" text-anchor="middle" '
+            f'<text x="{_n(x_of(day))}" y="{_n(top + plot_h + 14)}" text-anchor="{anchor}" '
             f'font-size="10">{day.isoformat()}</text>'
         )
     if deadline is not None:
@@ -211,10 +217,29 @@ def line_chart(
                 f'<circle cx="{_n(x_of(day))}" cy="{_n(y_of(value))}" r="2.5" fill="{color}">'
                 f"<title>{escape(tip)}</title></circle>"
             )
+    parts.extend(_legend([(s.label, s.color) for s in series], left, top + plot_h + 22, plot_w))
     summary = "; ".join(_describe_series(s, unit) for s in series) or NO_DATA
     if deadline is not None:
         summary += f"; deadline {deadline.isoformat()}"
     return _svg(width, height, title, summary, parts)
+
+
+def _legend(keys: Sequence[tuple[str, str]], x: float, y: float, width: float) -> list[str]:
+    """Swatches with labels in one line from (x, y), as many as fit in `width`."""
+    parts = []
+    cursor = x
+    for label, color in keys:
+        text = _shorten(label, 28)
+        step = 16 + 6.5 * len(text)
+        if cursor + step > x + width:
+            break
+        parts.append(
+            f'<rect class="swatch" x="{_n(cursor)}" y="{_n(y)}" width="10" height="10" '
+            f'fill="{escape(color)}"/><text x="{_n(cursor + 13)}" y="{_n(y + 9)}" '
+            f'font-size="10">{escape(text)}</text>'
+        )
+        cursor += step
+    return parts
 
 
 def _describe_series(line: Series, unit: str) -> str:
