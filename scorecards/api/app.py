@@ -29,6 +29,7 @@ from scorecards.api.context import ApiContext, DefinitionsHolder, accepted_token
 from scorecards.api.errors import install_error_handlers
 from scorecards.api.metrics import Metrics
 from scorecards.api.runs import EmbeddedRuns
+from scorecards.dashboard import routes as dashboard
 from scorecards.definitions.compiled import Definitions
 from scorecards.definitions.loader import load_definitions
 from scorecards.settings import Settings
@@ -45,6 +46,7 @@ ROUTERS: list[APIRouter] = [
     what_if.router,
     completeness.router,
     reports.router,
+    dashboard.router,
 ]
 # How long shutdown waits for an embedded run's batches before leaving it `running`.
 SHUTDOWN_WAIT_SECONDS = 30.0
