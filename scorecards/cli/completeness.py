@@ -1,6 +1,6 @@
 """`scorecards report --completeness`: GitHub repositories versus the catalog.
 
-`scorecards report` (cli/report.py) calls `print_completeness`. The report is
+`scorecards report --completeness` (cli/report.py) calls `write_completeness`. The report is
 computed from the store: the organisation listings a run stored (runs list
 `SCORECARDS_GITHUB_ORGS` when a GitHub token is set) and the catalog entities
 of the last run.
@@ -9,10 +9,14 @@ of the last run.
 from __future__ import annotations
 
 import json
+from datetime import datetime
+from io import StringIO
+from pathlib import Path
 
+from rich.console import Console
 from rich.table import Table
 
-from scorecards.cli import open_configured_store, out
+from scorecards.cli import err, open_configured_store, out
 from scorecards.completeness import CompletenessReport
 from scorecards.completeness_exports import (
     NO_TEAM,
@@ -29,8 +33,14 @@ FORMATS = ("table", "csv", "json", "html")
 UNCATALOGUED_SHOWN = 50  # in the table; csv and json list every one
 
 
-def print_completeness(settings: Settings, output_format: str = "table") -> None:
-    """Print the completeness report in `output_format`; ScorecardsError on bad input."""
+def write_completeness(
+    settings: Settings,
+    output_format: str = "table",
+    output: Path | None = None,
+    at: datetime | None = None,
+) -> None:
+    """Print (or write to `output`) the completeness report in `output_format`, from the
+    listings stored at `at` (default: the latest); ScorecardsError on bad input."""
     if output_format not in FORMATS:
         raise ConfigurationError(
             f"--format {output_format} is not a completeness format — use one of "
@@ -38,27 +48,40 @@ def print_completeness(settings: Settings, output_format: str = "table") -> None
         )
     store = open_configured_store(settings)
     try:
-        report = report_from_store(store, settings)
+        report = report_from_store(store, settings, at)
     finally:
         store.close()
-    if output_format == "json":
-        out.print_json(json.dumps(completeness_json(report)))
-    elif output_format == "csv":
-        out.file.write(completeness_csv(report))
-    elif output_format == "html":
-        out.file.write(completeness_html(report, utcnow()))
-    else:
+    if output_format == "table" and output is None:
         print_table(report)
+        return
+    if output_format == "json":
+        text = json.dumps(completeness_json(report), indent=2) + "\n"
+    elif output_format == "csv":
+        text = completeness_csv(report)
+    elif output_format == "html":
+        text = completeness_html(report, utcnow())
+    else:
+        buffer = StringIO()
+        print_table(report, Console(file=buffer, width=160, highlight=False))
+        text = buffer.getvalue()
+    if output is None:
+        out.file.write(text)
+        return
+    try:
+        output.write_text(text, encoding="utf-8")
+    except OSError as exc:
+        raise ConfigurationError(f"cannot write {output}: {exc.strerror}") from None
+    err.print(f"wrote {output}", markup=False)
 
 
-def print_table(report: CompletenessReport) -> None:
+def print_table(report: CompletenessReport, console: Console = out) -> None:
     for org in report.organizations:
         when = format_timestamp(org.collected_at) if org.collected_at else "never"
-        out.print(f"{org.org}: {org.listed} repositories listed {when}", markup=False)
+        console.print(f"{org.org}: {org.listed} repositories listed {when}", markup=False)
         for note in org.notes:
-            out.print(f"  note: {note}", markup=False)
+            console.print(f"  note: {note}", markup=False)
     totals = report.totals
-    out.print(
+    console.print(
         f"{_percent(totals.percentage)} catalogued: {totals.catalogued} of "
         f"{totals.repositories} repositories ({report.excluded_archived} archived and "
         f"{report.excluded_forks} forks left out)",
@@ -77,7 +100,7 @@ def print_table(report: CompletenessReport) -> None:
             str(counts.uncatalogued),
             _percent(counts.percentage),
         )
-    out.print(teams)
+    console.print(teams)
     uncatalogued = report.uncatalogued
     if uncatalogued:
         table = Table(
@@ -92,19 +115,19 @@ def print_table(report: CompletenessReport) -> None:
             table.add_row(
                 f"{row.org}/{row.name}", row.team or NO_TEAM, row.pushed_at or "never", row.url
             )
-        out.print(table)
+        console.print(table)
         if len(uncatalogued) > UNCATALOGUED_SHOWN:
-            out.print(
+            console.print(
                 f"... and {len(uncatalogued) - UNCATALOGUED_SHOWN} more; --format csv lists all",
                 markup=False,
             )
     if report.dangling:
-        out.print(
+        console.print(
             f"Catalog entities naming a repository not in the organisation ({len(report.dangling)}):",
             markup=False,
         )
         for dangling in report.dangling:
-            out.print(f"  {dangling.entity_ref}: {dangling.slug}", markup=False)
+            console.print(f"  {dangling.entity_ref}: {dangling.slug}", markup=False)
 
 
 def _percent(value: float | None) -> str:

@@ -22,6 +22,7 @@ from scorecards.cli import (
     out,
     user_errors,
 )
+from scorecards.cli.completeness import write_completeness
 from scorecards.definitions.compiled import Definitions
 from scorecards.definitions.loader import load_definitions
 from scorecards.refs import normalize_ref
@@ -53,6 +54,14 @@ def report_command(
     trend: Annotated[
         bool, typer.Option("--trend", help="Daily score trend instead (whole catalog).")
     ] = False,
+    completeness: Annotated[
+        bool,
+        typer.Option(
+            "--completeness",
+            help="Catalog completeness instead: repositories of SCORECARDS_GITHUB_ORGS "
+            "with and without a catalog entity.",
+        ),
+    ] = False,
     entity: Annotated[
         str | None, typer.Option("--entity", help="Trend of this entity (implies --trend).")
     ] = None,
@@ -81,9 +90,15 @@ def report_command(
     store: StoreOption = None,
 ) -> None:
     """Report from stored results: each team's scores (default), a campaign's progress
-    (--campaign), or score trends (--trend, --entity, --team)."""
+    (--campaign), score trends (--trend, --entity, --team), or catalog completeness
+    (--completeness)."""
     _check_options(by, output_format, campaign, trend or bool(entity or team))
     now = _time_at(at)
+    if completeness:
+        with user_errors():
+            settings = load_settings(store_url=store)
+            write_completeness(settings, output_format, output, now if at else None)
+        return
     with user_errors():
         settings = load_settings(definitions=definitions_folder, store_url=store)
         definitions = load_definitions(settings.definitions, run_tests=False)
