@@ -83,8 +83,8 @@ def print_table(report: CompletenessReport, console: Console = out) -> None:
     totals = report.totals
     console.print(
         f"{_percent(totals.percentage)} catalogued: {totals.catalogued} of "
-        f"{totals.repositories} repositories ({report.excluded_archived} archived and "
-        f"{report.excluded_forks} forks left out)",
+        f"{totals.repositories} repositories (left out: {report.excluded_archived} "
+        f"archived, {report.excluded_forks} {'fork' if report.excluded_forks == 1 else 'forks'})",
         markup=False,
     )
     teams = Table(title="By team", box=None, pad_edge=False, header_style="bold")
@@ -110,7 +110,7 @@ def print_table(report: CompletenessReport, console: Console = out) -> None:
             header_style="bold",
         )
         for column in ("repository", "team", "last push", "url"):
-            table.add_column(column)
+            table.add_column(column, overflow="fold")
         for row in uncatalogued[:UNCATALOGUED_SHOWN]:
             table.add_row(
                 f"{row.org}/{row.name}", row.team or NO_TEAM, row.pushed_at or "never", row.url
