@@ -85,3 +85,17 @@ def test_a_campaign_and_a_trend_at_once_exit_2(history: SeededHistory, tmp_path:
     result = report(history, tmp_path, "--campaign", "on-call-ready", "--trend")
     assert result.returncode == 2
     assert "pick one" in result.stderr
+
+
+def test_html_writes_a_self_contained_file_from_the_dashboard(
+    history: SeededHistory, tmp_path: Path
+) -> None:
+    target = tmp_path / "campaign.html"
+    result = report(
+        history, tmp_path, "--campaign", "on-call-ready", "--format", "html", "--output",
+        str(target),
+    )  # fmt: skip
+    assert result.returncode == 0, result.stderr
+    page = target.read_text()
+    assert "Every production service has a runbook and on-call" in page
+    assert "<svg" in page and "<script src" not in page
