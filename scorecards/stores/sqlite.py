@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 import sqlite3
 import threading
+import time
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from datetime import datetime
@@ -48,6 +49,7 @@ CREATE TABLE IF NOT EXISTS run_batches (
 """
 # SQLite limits host parameters per statement; stay well under it.
 CHUNK = 500
+WAL_SWITCH_ATTEMPTS = 50
 
 
 class SQLiteStore(Store):
@@ -60,12 +62,40 @@ class SQLiteStore(Store):
             self._db = sqlite3.connect(
                 str(path), timeout=30, check_same_thread=False, isolation_level=None
             )
-            self._db.execute("PRAGMA journal_mode=WAL")
             self._db.execute("PRAGMA synchronous=NORMAL")
-            self._db.executescript(SCHEMA)
+            self._create_schema()
         except (sqlite3.Error, OSError) as exc:
             raise StoreError(f"cannot open SQLite store at {path}: {exc}") from exc
         self._lock = threading.RLock()
+
+    def _create_schema(self) -> None:
+        # Several processes may open a new file at once (two CI gates, a worker pool).
+        # Taking the write lock first makes them queue on the busy timeout; a plain
+        # CREATE would read the schema, then fail to upgrade to writing at once
+        # ("database is locked") when another process created it in between.
+        self._db.execute("BEGIN IMMEDIATE")
+        try:
+            for statement in SCHEMA.split(";"):
+                if statement.strip():
+                    self._db.execute(statement)
+        except BaseException:
+            self._db.execute("ROLLBACK")
+            raise
+        self._db.execute("COMMIT")
+        self._use_wal()
+
+    def _use_wal(self) -> None:
+        # Switching a new file to WAL needs it to itself, and SQLite answers "locked" at
+        # once rather than waiting while another process is opening it too; the file
+        # stays in WAL mode after the first switch, so a few short retries suffice.
+        for attempt in range(WAL_SWITCH_ATTEMPTS):
+            try:
+                self._db.execute("PRAGMA journal_mode=WAL")
+                return
+            except sqlite3.OperationalError:
+                if attempt == WAL_SWITCH_ATTEMPTS - 1:
+                    raise
+                time.sleep(0.01 * (attempt + 1))
 
     @contextmanager
     def _transaction(self) -> Iterator[sqlite3.Connection]:
