@@ -55,7 +55,7 @@ class Settings(BaseSettings):
     backstage_token: SecretStr | None = None
     github_token: SecretStr | None = None
     github_api_url: str = "https://api.github.com"
-    # Catalog completeness (scorecards/completeness.py): organisations whose repositories
+    # Catalog completeness (scorecards/reports/completeness.py): organisations whose repositories
     # a run lists, and how a repository's team is derived.
     github_orgs: str | None = None  # comma-separated, e.g. "acme,acme-labs"
     github_team_from: str = "github-team,topic,catalog-owner"  # first that gives a team wins

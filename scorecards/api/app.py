@@ -14,7 +14,6 @@ from fastapi import APIRouter, FastAPI
 from fastapi.middleware.cors import CORSMiddleware
 
 from scorecards.api import (
-    completeness,
     configuration,
     gate,
     native,
@@ -44,7 +43,6 @@ ROUTERS: list[APIRouter] = [
     configuration.router,
     gate.router,
     what_if.router,
-    completeness.router,
     reports.router,
     dashboard.router,
 ]

@@ -1,4 +1,5 @@
-"""Report routes under /api/v1: team rollups, campaigns and trends (JSON, or CSV on request).
+"""Report routes under /api/v1: team rollups, campaigns, trends and catalog completeness
+(JSON, or CSV on request).
 
 CSV is chosen by `?format=csv`, or by an `Accept: text/csv` header when no format is given.
 `at` computes a report as of an earlier time, from the stored history.
@@ -24,6 +25,7 @@ from scorecards.reports.inputs import ReportError, read_report_inputs
 from scorecards.reports.teams import team_report
 from scorecards.reports.timeline import parse_since
 from scorecards.reports.trends import trend_report
+from scorecards.sources.github_org import NoListingsError, report_from_store
 from scorecards.timeutil import parse_timestamp, utcnow
 
 router = APIRouter(prefix="/api/v1", tags=["reports"], dependencies=[Depends(require_read)])
@@ -127,6 +129,40 @@ def get_trends(
         )
     )
     return _respond(request, report, output_format, "trends")
+
+
+@router.get(
+    "/reports/completeness",
+    summary="Repositories of the GitHub organisations (SCORECARDS_GITHUB_ORGS) with and "
+    "without a catalog entity, per team; the uncatalogued ones; entities naming a missing one",
+    responses=CSV,
+)
+def get_completeness(
+    request: Request,
+    at: str | None = Query(
+        default=None, max_length=64, description="RFC 3339 time: the listing stored as of then"
+    ),
+    include_archived: bool | None = Query(
+        default=None, description="Count archived repositories (default: the setting, false)"
+    ),
+    include_forks: bool | None = Query(
+        default=None, description="Count forks (default: the setting, false)"
+    ),
+    output_format: Format = FORMAT_QUERY,
+    context: ApiContext = Depends(get_context),
+) -> Any:
+    changes: dict[str, bool] = {}
+    if include_archived is not None:
+        changes["completeness_include_archived"] = include_archived
+    if include_forks is not None:
+        changes["completeness_include_forks"] = include_forks
+    settings = context.settings.model_copy(update=changes)
+    moment = _at(at) if at is not None else None
+    try:
+        report = report_from_store(context.store, settings, moment)
+    except NoListingsError as exc:
+        raise ApiError(404, str(exc)) from None
+    return _respond(request, report, output_format, "completeness")
 
 
 def _answer_404(build: Callable[[], Report]) -> Report:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import importlib
 import json
 from datetime import datetime
 from io import StringIO
@@ -22,7 +21,7 @@ from scorecards.cli import (
     out,
     user_errors,
 )
-from scorecards.cli.completeness import write_completeness
+from scorecards.dashboard.report_html import render_report_html
 from scorecards.definitions.compiled import Definitions
 from scorecards.definitions.loader import load_definitions
 from scorecards.refs import normalize_ref
@@ -34,6 +33,7 @@ from scorecards.reports.teams import team_report
 from scorecards.reports.timeline import parse_since
 from scorecards.reports.trends import trend_report
 from scorecards.settings import load_settings
+from scorecards.sources.github_org import report_from_store
 from scorecards.timeutil import parse_timestamp, utcnow
 
 FORMATS = ("table", "csv", "json", "html")
@@ -97,7 +97,12 @@ def report_command(
     if completeness:
         with user_errors():
             settings = load_settings(store_url=store)
-            write_completeness(settings, output_format, output, now if at else None)
+            source = open_configured_store(settings)
+            try:
+                report: Report = report_from_store(source, settings, now if at else None)
+            finally:
+                source.close()
+        _write(report, output_format, output)
         return
     with user_errors():
         settings = load_settings(definitions=definitions_folder, store_url=store)
@@ -173,7 +178,7 @@ def _write(report: Report, output_format: str, output: Path | None) -> None:
     elif output_format == "csv":
         text = report_csv(report)
     elif output_format == "html":
-        text = _html(report)
+        text = render_report_html(report)
     else:
         buffer = StringIO()
         render_report(Console(file=buffer, width=160, highlight=False), report)
@@ -187,18 +192,3 @@ def _write(report: Report, output_format: str, output: Path | None) -> None:
         err.print(f"error: cannot write {output}: {exc.strerror}", markup=False)
         raise typer.Exit(EXIT_BAD_INPUT) from None
     err.print(f"wrote {output}", markup=False)
-
-
-def _html(report: Report) -> str:
-    # The dashboard renders the HTML report; imported by name so the CLI works without it.
-    try:
-        module = importlib.import_module("scorecards.dashboard.report_html")
-    except ImportError:
-        err.print(
-            "error: HTML reports need scorecards.dashboard.report_html, which this build "
-            "lacks — use --format json or csv",
-            markup=False,
-        )
-        raise typer.Exit(EXIT_BAD_INPUT) from None
-    html: str = module.render_report_html(report)
-    return html

@@ -10,11 +10,11 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
-from scorecards.completeness import CompletenessReport
 from scorecards.dashboard.charts import PALETTE, Series, line_chart
 from scorecards.dashboard.rendering import render, short_ref
 from scorecards.dashboard.report_views import burndown_chart, completeness_chart, team_sections
 from scorecards.reports.campaigns import CampaignReport
+from scorecards.reports.completeness import CompletenessReport
 from scorecards.reports.teams import TeamReport
 from scorecards.reports.trends import Subject, TrendReport, TrendSeries
 from scorecards.timeutil import utcnow

@@ -12,7 +12,6 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
 
-from scorecards.completeness import CompletenessReport
 from scorecards.dashboard.charts import (
     PALETTE,
     Segment,
@@ -24,6 +23,7 @@ from scorecards.dashboard.charts import (
 )
 from scorecards.dashboard.rendering import short_ref
 from scorecards.reports.campaigns import CampaignReport
+from scorecards.reports.completeness import CompletenessReport
 from scorecards.reports.teams import (
     NO_LEVEL,
     ScorecardInfo,

@@ -9,11 +9,12 @@ from datetime import date, datetime
 from typing import Any
 
 from scorecards.reports.campaigns import CampaignCounts, CampaignReport
+from scorecards.reports.completeness import CompletenessReport
 from scorecards.reports.teams import ALL_TEAMS, TeamReport, TeamScore
 from scorecards.reports.trends import TrendReport
 from scorecards.timeutil import format_timestamp
 
-Report = TeamReport | CampaignReport | TrendReport
+Report = TeamReport | CampaignReport | TrendReport | CompletenessReport
 
 
 def report_json(report: Report) -> dict[str, Any]:
@@ -22,6 +23,8 @@ def report_json(report: Report) -> dict[str, Any]:
         return team_report_json(report)
     if isinstance(report, CampaignReport):
         return campaign_json(report)
+    if isinstance(report, CompletenessReport):
+        return report.to_dict()
     return trend_json(report)
 
 
@@ -31,6 +34,8 @@ def report_csv(report: Report) -> str:
         header, rows = _team_rows(report)
     elif isinstance(report, CampaignReport):
         header, rows = _campaign_rows(report)
+    elif isinstance(report, CompletenessReport):
+        header, rows = _completeness_rows(report)
     else:
         header, rows = _trend_rows(report)
     buffer = io.StringIO()
@@ -196,6 +201,23 @@ def _trend_rows(report: TrendReport) -> Rows:
         for p in s.points
     ]
     return header, rows
+
+
+def _completeness_rows(report: CompletenessReport) -> Rows:
+    # One row per repository in scope, catalogued or not: team totals are a pivot away.
+    header = ["org", "repository", "url", "team", "catalogued", "entities", "pushed_at"]
+    return header, [
+        [
+            row.org,
+            row.name,
+            row.url,
+            row.team or "",
+            "yes" if row.is_catalogued else "no",
+            ";".join(row.entities),
+            row.pushed_at or "",
+        ]
+        for row in report.repositories
+    ]
 
 
 def _number(value: float | None) -> str:

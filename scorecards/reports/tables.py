@@ -8,9 +8,11 @@ from rich.text import Text
 
 from scorecards.refs import DEFAULT_NAMESPACE
 from scorecards.reports.campaigns import CampaignReport, Progress
+from scorecards.reports.completeness import NO_TEAM, CompletenessReport
 from scorecards.reports.exports import Report
 from scorecards.reports.teams import TeamReport
 from scorecards.reports.trends import TrendReport
+from scorecards.timeutil import format_timestamp
 
 FAILING_SHOWN = 3
 ENTITIES_SHOWN = 50
@@ -21,6 +23,8 @@ def render_report(console: Console, report: Report) -> None:
         render_team_report(console, report)
     elif isinstance(report, CampaignReport):
         render_campaign(console, report)
+    elif isinstance(report, CompletenessReport):
+        render_completeness(console, report)
     else:
         render_trends(console, report)
 
@@ -126,3 +130,63 @@ def _change(value: float | None) -> Text:
         return Text("-")
     style = "green" if value > 0 else "red" if value < 0 else ""
     return Text(f"{value:+.1f}", style=style)
+
+
+def render_completeness(console: Console, report: CompletenessReport) -> None:
+    for org in report.organizations:
+        when = format_timestamp(org.collected_at) if org.collected_at else "never"
+        console.print(f"{org.org}: {org.listed} repositories listed {when}", markup=False)
+        for note in org.notes:
+            console.print(f"  note: {note}", markup=False)
+    totals = report.totals
+    console.print(
+        f"{_percent(totals.percentage)} catalogued: {totals.catalogued} of "
+        f"{totals.repositories} repositories (left out: {report.excluded_archived} "
+        f"archived, {report.excluded_forks} {'fork' if report.excluded_forks == 1 else 'forks'})",
+        markup=False,
+    )
+    teams = Table(title="By team", box=None, pad_edge=False, header_style="bold")
+    teams.add_column("team")
+    for column in ("repos", "catalogued", "uncatalogued", "%"):
+        teams.add_column(column, justify="right")
+    for team in report.teams:
+        counts = team.counts
+        teams.add_row(
+            team.team or NO_TEAM,
+            str(counts.repositories),
+            str(counts.catalogued),
+            str(counts.uncatalogued),
+            _percent(counts.percentage),
+        )
+    console.print(teams)
+    uncatalogued = report.uncatalogued
+    if uncatalogued:
+        table = Table(
+            title=f"Uncatalogued repositories ({len(uncatalogued)})",
+            box=None,
+            pad_edge=False,
+            header_style="bold",
+        )
+        for column in ("repository", "team", "last push", "url"):
+            table.add_column(column, overflow="fold")
+        for row in uncatalogued[:ENTITIES_SHOWN]:
+            table.add_row(
+                f"{row.org}/{row.name}", row.team or NO_TEAM, row.pushed_at or "never", row.url
+            )
+        console.print(table)
+        if len(uncatalogued) > ENTITIES_SHOWN:
+            console.print(
+                f"... and {len(uncatalogued) - ENTITIES_SHOWN} more; --format csv lists all",
+                markup=False,
+            )
+    if report.dangling:
+        console.print(
+            f"Catalog entities naming a repository not in the organisation ({len(report.dangling)}):",
+            markup=False,
+        )
+        for dangling in report.dangling:
+            console.print(f"  {dangling.entity_ref}: {dangling.slug}", markup=False)
+
+
+def _percent(value: float | None) -> str:
+    return "n/a" if value is None else f"{value:.1f}%"

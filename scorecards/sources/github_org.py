@@ -26,9 +26,9 @@ from datetime import datetime
 from typing import Any
 from urllib.parse import quote
 
-from scorecards.completeness import CompletenessReport, compute_completeness
 from scorecards.errors import ConfigurationError
 from scorecards.org_listings import OrganizationListing, Repository, listing_from_fact
+from scorecards.reports.completeness import CompletenessReport, compute_completeness
 from scorecards.settings import Settings
 from scorecards.sources.collection import CollectionReport, EntityError
 from scorecards.sources.collector import (

@@ -160,8 +160,11 @@ def test_the_html_report_is_one_self_contained_page(collected, tmp_path):
     report(collected, "--format", "html", "--output", str(target))
 
     page = target.read_text()
-    assert page.startswith("<!DOCTYPE html>")
-    assert '<a href="https://github.com/acme/hackathon-2025">acme/hackathon-2025</a>' in page
+    assert page.lower().startswith("<!doctype html>")
+    assert (
+        '<a href="https://github.com/acme/hackathon-2025" rel="noopener noreferrer">'
+        "acme/hackathon-2025</a>"
+    ) in page
     assert "<script" not in page and "<link" not in page
 
 

@@ -6,10 +6,10 @@ from typing import Any
 
 import pytest
 
-from scorecards.completeness import compute_completeness
 from scorecards.entities import Entity, normalize_entity
 from scorecards.errors import ConfigurationError
 from scorecards.org_listings import OrganizationListing, Repository
+from scorecards.reports.completeness import compute_completeness
 from scorecards.team_mapping import TeamMapping
 from tests.conftest import NOW
 

@@ -7,10 +7,10 @@ from pathlib import Path
 
 import pytest
 
-from scorecards.completeness import CompletenessReport
 from scorecards.dashboard.report_html import render_report_html
 from scorecards.definitions.loader import load_definitions
 from scorecards.reports.campaigns import campaign_report
+from scorecards.reports.completeness import CompletenessReport
 from scorecards.reports.inputs import ReportInputs, read_report_inputs
 from scorecards.reports.teams import biggest_improvers, leaderboard, team_report
 from scorecards.reports.trends import trend_report

@@ -27,6 +27,7 @@ from scorecards.team_mapping import TeamMapping
 from scorecards.timeutil import format_timestamp
 
 SLUG_ANNOTATION = "github.com/project-slug"
+NO_TEAM = "(no team)"  # how reports show a repository whose team is not known
 
 
 @dataclass(frozen=True)
