@@ -6,7 +6,7 @@ import copy
 from collections.abc import Mapping
 from typing import Any
 
-from scorecards.refs import DEFAULT_NAMESPACE
+from scorecards.refs import DEFAULT_NAMESPACE, resolve_ref
 
 Entity = dict[str, Any]
 
@@ -48,3 +48,15 @@ def normalize_entity(document: Mapping[str, Any]) -> Entity:
     if metadata.get("annotations") is None:
         metadata["annotations"] = {}
     return entity
+
+
+def owner_ref(entity: Mapping[str, Any]) -> str | None:
+    """`spec.owner` as a full ref, a bare name being a group in the entity's namespace
+    (as Backstage reads it); None when absent or malformed."""
+    spec = entity.get("spec")
+    metadata = entity.get("metadata")
+    namespace = (metadata.get("namespace") if isinstance(metadata, Mapping) else None) or (
+        DEFAULT_NAMESPACE
+    )
+    owner = spec.get("owner") if isinstance(spec, Mapping) else None
+    return resolve_ref(owner, "group", str(namespace))

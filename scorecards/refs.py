@@ -43,3 +43,25 @@ def normalize_ref(ref: str, default_kind: str | None = None) -> str:
     """The canonical lower-cased form of a possibly abbreviated ref."""
     kind, namespace, name = parse_ref(ref, default_kind)
     return f"{kind}:{namespace}/{name}"
+
+
+def resolve_ref(value: Any, default_kind: str | None, default_namespace: str) -> str | None:
+    """A ref as written in a spec field (bare names in `default_namespace`, as Backstage
+    resolves them relative to the entity that writes them), completed and lower-cased; None when malformed.
+
+    Without a `default_kind` the ref must name its kind (as `spec.dependsOn` must).
+    """
+    if not isinstance(value, str) or not value.strip():
+        return None
+    text = value.strip()
+    kind, sep, rest = text.partition(":")
+    if not sep:
+        if default_kind is None:
+            return None
+        kind, rest = default_kind, text
+    namespace, sep, name = rest.partition("/")
+    if not sep:
+        namespace, name = default_namespace, rest
+    if not kind or not namespace or not name or "/" in name:
+        return None
+    return f"{kind}:{namespace}/{name}".lower()

@@ -10,22 +10,10 @@ from collections.abc import Mapping
 from typing import Any
 
 from scorecards.definitions.compiled import Check, Definitions, Scorecard
-from scorecards.entities import Entity
-from scorecards.errors import CatalogError
-from scorecards.refs import normalize_ref, parse_ref
+from scorecards.entities import Entity, owner_ref
+from scorecards.refs import parse_ref
 from scorecards.results import SATISFIES_LEVEL, EntityEvaluation, ScorecardResult, Status
 from scorecards.timeutil import format_duration, format_timestamp
-
-
-def owner_ref(entity: Mapping[str, Any]) -> str | None:
-    """`spec.owner` as a full ref (a bare name is a group, as Backstage reads it)."""
-    owner = (entity.get("spec") or {}).get("owner")
-    if not isinstance(owner, str) or not owner.strip():
-        return None
-    try:
-        return normalize_ref(owner, default_kind="group")
-    except CatalogError:
-        return owner
 
 
 def entity_summary(

@@ -15,9 +15,9 @@ from scorecards.api.explanations import (
     entity_explanation,
     entity_summary,
     history_point,
-    owner_ref,
     scorecard_definition,
 )
+from scorecards.entities import owner_ref
 from scorecards.errors import CatalogError
 from scorecards.refs import normalize_ref
 from scorecards.results import EntityEvaluation

@@ -13,10 +13,10 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
-from scorecards.api.explanations import entity_explanation, owner_ref
+from scorecards.api.explanations import entity_explanation
 from scorecards.dashboard.charts import PALETTE, Series, line_chart
 from scorecards.definitions.compiled import Definitions
-from scorecards.entities import Entity
+from scorecards.entities import Entity, owner_ref
 from scorecards.reports.ownership import Ownership
 from scorecards.results import EntityEvaluation, ScorecardResult, Status
 from scorecards.summaries import NO_LEVEL

@@ -19,10 +19,9 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from scorecards.entities import Entity
-from scorecards.errors import CatalogError
+from scorecards.entities import Entity, owner_ref
 from scorecards.org_listings import OrganizationListing
-from scorecards.refs import entity_ref, normalize_ref
+from scorecards.refs import entity_ref
 from scorecards.team_mapping import TeamMapping
 from scorecards.timeutil import format_timestamp
 
@@ -154,16 +153,6 @@ def project_slug(entity: Mapping[str, Any]) -> str | None:
     return value.strip().removesuffix(".git").lower()
 
 
-def entity_owner(entity: Mapping[str, Any]) -> str | None:
-    owner = (entity.get("spec") or {}).get("owner")
-    if not isinstance(owner, str) or not owner.strip():
-        return None
-    try:
-        return normalize_ref(owner, default_kind="group")
-    except CatalogError:
-        return None
-
-
 def compute_completeness(
     listings: Sequence[OrganizationListing],
     entities: Iterable[Entity],
@@ -197,7 +186,7 @@ def compute_completeness(
                 forks += 1
                 continue
             refs = referencing.get(repository.slug, [])
-            owner = entity_owner(refs[0]) if refs else None
+            owner = owner_ref(refs[0]) if refs else None
             rows.append(
                 RepositoryRow(
                     org=repository.org,
@@ -213,7 +202,7 @@ def compute_completeness(
     listed_orgs = {listing.org.lower() for listing in listings}
     dangling = sorted(
         (
-            DanglingEntity(entity_ref(entity), slug, entity_owner(entity))
+            DanglingEntity(entity_ref(entity), slug, owner_ref(entity))
             for slug, found in referencing.items()
             if slug.partition("/")[0] in listed_orgs and slug not in listed
             for entity in found

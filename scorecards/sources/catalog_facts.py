@@ -19,8 +19,8 @@ from datetime import datetime
 from typing import Any
 
 from scorecards.definitions.specs import FactSchemaSpec
-from scorecards.entities import Entity
-from scorecards.refs import DEFAULT_NAMESPACE, entity_ref
+from scorecards.entities import Entity, owner_ref
+from scorecards.refs import DEFAULT_NAMESPACE, entity_ref, resolve_ref
 from scorecards.stores.base import Fact
 
 CATALOG_SOURCE = "catalog"
@@ -73,27 +73,6 @@ CATALOG_FACT_SCHEMA: Mapping[str, FactSchemaSpec] = {
 }
 
 
-def resolve_ref(value: Any, default_kind: str | None, default_namespace: str) -> str | None:
-    """A ref as written in a spec field, completed and lower-cased; None when malformed.
-
-    Without a `default_kind` the ref must name its kind (as `spec.dependsOn` must).
-    """
-    if not isinstance(value, str) or not value.strip():
-        return None
-    text = value.strip()
-    kind, sep, rest = text.partition(":")
-    if not sep:
-        if default_kind is None:
-            return None
-        kind, rest = default_kind, text
-    namespace, sep, name = rest.partition("/")
-    if not sep:
-        namespace, name = default_namespace, rest
-    if not kind or not namespace or not name or "/" in name:
-        return None
-    return f"{kind}:{namespace}/{name}".lower()
-
-
 def catalog_fact_values(entities: Iterable[Entity]) -> dict[str, dict[str, Any]]:
     """The `catalog` facts of every entity, by entity ref (an empty map when none apply)."""
     by_ref = {entity_ref(e): e for e in entities}
@@ -133,7 +112,7 @@ def _namespace(entity: Entity) -> str:
 
 
 def _owner_facts(entity: Entity, by_ref: Mapping[str, Entity]) -> dict[str, Any]:
-    owner = resolve_ref(_spec(entity).get("owner"), "group", _namespace(entity))
+    owner = owner_ref(entity)
     if owner is None:
         return {"owner_exists": False}
     owner_kind = owner.partition(":")[0]

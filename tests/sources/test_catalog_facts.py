@@ -7,13 +7,12 @@ from typing import Any
 from hypothesis import given
 from hypothesis import strategies as st
 
-from scorecards.refs import entity_ref
+from scorecards.refs import entity_ref, resolve_ref
 from scorecards.sources.catalog_facts import (
     CATALOG_FACT_SCHEMA,
     CATALOG_SOURCE,
     catalog_fact_values,
     catalog_facts,
-    resolve_ref,
 )
 from scorecards.sources.catalog_files import load_catalog_files
 from tests.conftest import NOW, REPO_ROOT
