@@ -33,14 +33,16 @@ def render_team_report(console: Console, report: TeamReport) -> None:
     since = f" (change since {report.since:%Y-%m-%d %H:%M} UTC)" if report.since else ""
     console.print(f"Teams as of {report.generated_at:%Y-%m-%d %H:%M} UTC{since}", markup=False)
     for info, total in zip(report.scorecards, report.totals, strict=True):
-        table = Table(title=f"{info.name} ({info.id})")
-        table.add_column("team")
+        level_names = [*info.levels, "none"]
+        table = Table(title=f"{info.name} ({info.id}); levels: {'/'.join(level_names)}")
+        # Team names never wrap (the tree indent would be lost); the failing checks may.
+        table.add_column("team", no_wrap=True)
         table.add_column("entities", justify="right")
         table.add_column("average", justify="right")
         if report.since is not None:
             table.add_column("change", justify="right")
-        table.add_column("levels")
-        table.add_column("most failed checks (fail/error/unknown)")
+        table.add_column("levels", justify="right")
+        table.add_column("most failed (entities)", ratio=1, overflow="fold")
         for team in [*report.for_scorecard(info.id), total]:
             cells: list[Text | str] = [
                 Text("  " * team.depth + team_name(team.team)),
@@ -49,12 +51,9 @@ def render_team_report(console: Console, report: TeamReport) -> None:
             ]
             if report.since is not None:
                 cells.append(_change(team.change))
-            cells.append(", ".join(f"{name} {n}" for name, n in team.levels.items() if n))
+            cells.append("/".join(str(team.levels.get(name, 0)) for name in level_names))
             cells.append(
-                ", ".join(
-                    f"{f.check_id} {f.fail}/{f.error}/{f.unknown}"
-                    for f in team.failing_checks[:FAILING_SHOWN]
-                )
+                "\n".join(f"{f.check_id} {f.total}" for f in team.failing_checks[:FAILING_SHOWN])
             )
             table.add_row(*cells)
         console.print(table)
