@@ -143,8 +143,9 @@ def stacked_bars(
         )
     keys = dict.fromkeys((s.label, s.color) for r in rows for s in r.segments)
     if keys:
-        parts.extend(_legend(list(keys), label_w, height + 2, width - label_w))
-        height += LEGEND_HEIGHT
+        legend, legend_rows = _legend(list(keys), label_w, height + 2, width - label_w)
+        parts.extend(legend)
+        height += LEGEND_HEIGHT * legend_rows
     summary = (
         "; ".join(
             f"{r.label}: " + ", ".join(f"{s.label} {_number(s.value)}" for s in r.segments)
@@ -217,29 +218,37 @@ def line_chart(
                 f'<circle cx="{_n(x_of(day))}" cy="{_n(y_of(value))}" r="2.5" fill="{color}">'
                 f"<title>{escape(tip)}</title></circle>"
             )
-    parts.extend(_legend([(s.label, s.color) for s in series], left, top + plot_h + 22, plot_w))
+    legend, legend_rows = _legend(
+        [(s.label, s.color) for s in series], left, top + plot_h + 22, plot_w
+    )
+    parts.extend(legend)
+    height += LEGEND_HEIGHT * max(legend_rows - 1, 0)  # the first row has its place in `bottom`
     summary = "; ".join(_describe_series(s, unit) for s in series) or NO_DATA
     if deadline is not None:
         summary += f"; deadline {deadline.isoformat()}"
     return _svg(width, height, title, summary, parts)
 
 
-def _legend(keys: Sequence[tuple[str, str]], x: float, y: float, width: float) -> list[str]:
-    """Swatches with labels in one line from (x, y), as many as fit in `width`."""
+def _legend(
+    keys: Sequence[tuple[str, str]], x: float, y: float, width: float
+) -> tuple[list[str], int]:
+    """Swatches with labels from (x, y), wrapped onto as many rows as they need within
+    `width`; the SVG elements and the number of rows."""
     parts = []
-    cursor = x
+    cursor, row = x, 0
     for label, color in keys:
         text = _shorten(label, 28)
         step = 16 + 6.5 * len(text)
-        if cursor + step > x + width:
-            break
+        if cursor > x and cursor + step > x + width:
+            cursor, row = x, row + 1
+        top = y + row * LEGEND_HEIGHT
         parts.append(
-            f'<rect class="swatch" x="{_n(cursor)}" y="{_n(y)}" width="10" height="10" '
-            f'fill="{escape(color)}"/><text x="{_n(cursor + 13)}" y="{_n(y + 9)}" '
+            f'<rect class="swatch" x="{_n(cursor)}" y="{_n(top)}" width="10" height="10" '
+            f'fill="{escape(color)}"/><text x="{_n(cursor + 13)}" y="{_n(top + 9)}" '
             f'font-size="10">{escape(text)}</text>'
         )
         cursor += step
-    return parts
+    return parts, row + 1 if parts else 0
 
 
 def _describe_series(line: Series, unit: str) -> str:

@@ -148,3 +148,17 @@ def test_score_bins_hold_each_score_once_with_a_perfect_score_in_the_top_band():
     bins = score_bins([0, 9.99, 10, 55, 59.9, 90, 100, 100])
     assert [(low, high) for low, high, _ in bins][:2] == [(0, 10), (10, 20)]
     assert [n for _, _, n in bins] == [2, 1, 0, 0, 0, 2, 0, 0, 0, 3]
+
+
+def test_every_series_has_a_legend_entry_wrapping_onto_rows_inside_the_chart():
+    names = [f"Scorecard number {i}" for i in range(7)]
+    day = date(2026, 11, 1)
+    root = parse(line_chart([Series(n, [(day, 50.0)]) for n in names], title="Trend", width=400))
+    labels = [t.text for t in root.findall(f".//{SVG}text") if t.text in names]
+    assert labels == names
+    swatches = root.findall(f".//{SVG}rect[@class='swatch']")
+    rows = sorted({float(s.attrib["y"]) for s in swatches})
+    assert len(rows) > 1
+    height = float(root.attrib["height"])
+    assert all(float(s.attrib["x"]) + 10 <= 400 for s in swatches)
+    assert rows[-1] + 10 <= height
