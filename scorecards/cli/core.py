@@ -29,14 +29,11 @@ from scorecards.cli.runs import DEFAULT_WAIT_SECONDS, is_distributed, run_distri
 from scorecards.definitions.compiled import Definitions
 from scorecards.definitions.loader import load_definitions
 from scorecards.errors import DefinitionsError
-from scorecards.inputs import RunInputs
+from scorecards.inputs import gather_run_inputs
 from scorecards.refs import entity_ref, normalize_ref
 from scorecards.runs import run_in_process
 from scorecards.settings import load_settings
-from scorecards.sources.catalog import catalog_location, load_catalog
-from scorecards.sources.catalog_facts import catalog_facts
-from scorecards.sources.collection import collect_for_run, record_collection
-from scorecards.sources.fact_files import load_fact_files
+from scorecards.sources.collection import record_collection
 from scorecards.stores import Run
 from scorecards.timeutil import utcnow
 
@@ -118,35 +115,28 @@ def run(
             raise typer.Exit(EXIT_BAD_INPUT)
         definitions = load_definitions(settings.definitions)
         now = utcnow()
-        entities = load_catalog(catalog_location(settings), settings)
-        pushed = load_fact_files(settings.facts, now) if settings.facts else []
-        collected = catalog_facts(entities, now)
-        reports = collect_for_run(definitions, entities, settings, now)
-        for report in reports:
+        inputs = gather_run_inputs(settings, definitions, now)
+        for report in inputs.reports:
             out.print(report.describe(), markup=False)
         if on_workers:
-            inputs = RunInputs(
-                entities,
-                [*collected, *pushed, *(fact for report in reports for fact in report.facts)],
-                reports,
-            )
             run_distributed(settings, definitions, inputs, now, wait=wait, timeout=wait_timeout)
             return
         target = open_configured_store(settings)
-        with _progress(len(entities)) as advance:
+        with _progress(len(inputs.entities)) as advance:
             finished = run_in_process(
                 target,
                 definitions,
-                entities,
-                [*collected, *pushed, *(fact for report in reports for fact in report.facts)],
+                inputs.entities,
+                inputs.facts,
                 now,
                 settings.batch_size,
                 advance,
                 full=full,
             )
-        if reports:
-            finished = record_collection(target, finished.id, reports)
-        evaluations = list(target.latest_evaluations([entity_ref(e) for e in entities]).values())
+        if inputs.reports:
+            finished = record_collection(target, finished.id, inputs.reports)
+        refs = [entity_ref(e) for e in inputs.entities]
+        evaluations = list(target.latest_evaluations(refs).values())
         render.run_summary(out, definitions, finished, evaluations)
         if finished.errors:
             for error in finished.errors:
