@@ -17,7 +17,9 @@ again (`refresh`), and nothing is stored when their results did not change.
 
 A fact re-collected with the same values (catalog facts are rewritten on every
 run) does not force re-scoring; the stored result keeps the fact timestamps it
-was computed from. Pure functions: no I/O, no clock.
+was computed from. A result found unchanged is confirmed rather than stored
+again: the store moves its `evaluated_at` to the run's time and adds no history
+point (see scorecards/stores/base.py). Pure functions: no I/O, no clock.
 """
 
 from __future__ import annotations

@@ -2,7 +2,9 @@
 and on Celery workers (worker/ calls `score_batch`).
 
 Every result of a run is evaluated at the run's `evaluated_at`, so re-scoring a
-batch rewrites the same history rows instead of adding new ones.
+batch rewrites the same history rows instead of adding new ones. A run adds a
+history point for the entities it evaluated; an unchanged result is confirmed
+(its latest `evaluated_at` moves to the run's time, its history stays as is).
 """
 
 from __future__ import annotations
@@ -86,9 +88,11 @@ def score_batch(
 
     An entity whose latest stored result is still what evaluating it would give
     (scorecards/incremental.py) is not evaluated again: its result is confirmed,
-    i.e. copied as this run's history point. One whose inputs are unchanged but
-    whose results may depend on the time gets only those checks evaluated again.
-    Every entity counts as done. `full` evaluates every entity regardless.
+    i.e. its latest `evaluated_at` moves to the run's time, without a history
+    point. One whose inputs are unchanged but whose results may depend on the
+    time gets only those checks evaluated again, and is confirmed when they come
+    out the same. Every entity counts as done. `full` evaluates every entity
+    regardless (and each gets a history point).
     """
     now = run.evaluated_at
     entities = store.get_entities(batch.refs)

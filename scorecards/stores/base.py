@@ -4,6 +4,15 @@ A store keeps entities, the latest facts per (entity, source) with their
 history, evaluation results (stored as facts of source `scorecards`, so they
 get history and retention like any fact) and runs. The contract suite in
 tests/stores/ holds every implementation to the same behaviour.
+
+History records changes; the latest record says when it was last confirmed. A
+fact written with the same values as the latest one of its (entity, source)
+adds no history point: only the latest fact's timestamp moves to the new
+collection time (so freshness and maxAge see it). Likewise a result that an
+incremental run finds unchanged is confirmed: its latest timestamp, which is the
+result's `evaluated_at`, moves to the run's time and its history stays as is.
+So an entity's history holds one point per change of its results, and
+`evaluation_timeline` adds the latest result as of its last confirmation.
 """
 
 from __future__ import annotations
@@ -146,9 +155,13 @@ class Store(abc.ABC):
     def write_facts(self, facts: Sequence[Fact]) -> None:
         """Store facts atomically: latest per (entity, source) plus history.
 
-        Writing a fact with the same (entity, source, timestamp) again replaces it,
-        so re-running work is idempotent. An older fact never replaces a newer
-        latest one. History beyond the retention is dropped.
+        A fact whose values are those of the latest fact of its (entity, source),
+        at or after that one's timestamp, only moves the latest timestamp: no
+        history point. Any other fact is a history point. Writing a fact with the
+        same (entity, source, timestamp) again replaces it, so re-running work is
+        idempotent. An older fact never replaces a newer latest one. History
+        beyond the retention is dropped from the (entity, source) pairs that got
+        a point.
         """
 
     @abc.abstractmethod
@@ -165,16 +178,18 @@ class Store(abc.ABC):
         since: datetime | None = None,
         until: datetime | None = None,
     ) -> list[Fact]:
-        """Facts of one (entity, source) in time order, within [since, until]."""
+        """The history points (changes) of one (entity, source) in time order, within
+        [since, until]; the value in force at a time is the last point at or before it."""
 
     # evaluations, kept as facts of source `scorecards`
     def write_evaluations(self, evaluations: Sequence[EntityEvaluation]) -> None:
         self.write_facts([evaluation_fact(e) for e in evaluations])
 
     def latest_evaluations(self, refs: Sequence[str] | None = None) -> dict[str, EntityEvaluation]:
+        """Each ref's latest result; its `evaluated_at` is when it was last confirmed."""
         latest = self.latest_facts(refs, [RESULTS_SOURCE])
         return {
-            ref: EntityEvaluation.from_dict(dict(by_source[RESULTS_SOURCE].values))
+            ref: fact_evaluation(by_source[RESULTS_SOURCE])
             for ref, by_source in latest.items()
             if RESULTS_SOURCE in by_source
         }
@@ -182,20 +197,33 @@ class Store(abc.ABC):
     def evaluation_history(
         self, ref: str, since: datetime | None = None, until: datetime | None = None
     ) -> list[EntityEvaluation]:
-        return [
-            EntityEvaluation.from_dict(dict(f.values))
-            for f in self.fact_history(ref, RESULTS_SOURCE, since, until)
-        ]
+        """The results of one ref each time they changed, oldest first."""
+        return [fact_evaluation(f) for f in self.fact_history(ref, RESULTS_SOURCE, since, until)]
+
+    def evaluation_timeline(
+        self, ref: str, since: datetime | None = None, until: datetime | None = None
+    ) -> list[EntityEvaluation]:
+        """`evaluation_history`, then the latest result as of its last confirmation when
+        that is later than the last change and within [since, until]."""
+        latest = self.latest_evaluations([ref]).get(ref)
+        history = self.evaluation_history(ref, since, until)
+        return with_confirmation(history, latest, since, until)
 
     def confirm_evaluations(self, refs: Sequence[str], evaluated_at: datetime) -> None:
-        """Record that the latest results of `refs` still hold at `evaluated_at`: a history
-        point with the same results, so every run has a point per entity even when it
-        did not need to evaluate it (incremental runs). Idempotent.
+        """Record that the latest results of `refs` still hold at `evaluated_at`: their
+        latest timestamp (`evaluated_at`) moves there, their history stays as is (the
+        results did not change). Never moves a result back in time. Idempotent.
+
+        Stores do this without rewriting the results (SQLite and Redis do).
         """
-        evaluations = list(self.latest_evaluations(refs).values())
-        for evaluation in evaluations:
-            evaluation.evaluated_at = evaluated_at
-        self.write_evaluations(evaluations)
+        latest = self.latest_facts(refs, [RESULTS_SOURCE])
+        self.write_facts(
+            [
+                Fact(ref, RESULTS_SOURCE, evaluated_at, by_source[RESULTS_SOURCE].values)
+                for ref, by_source in latest.items()
+                if by_source[RESULTS_SOURCE].timestamp < evaluated_at
+            ]
+        )
 
     def latest_evaluation_stamps(self, refs: Sequence[str]) -> dict[str, EvaluationStamp]:
         """Input hash and validity of each ref's latest evaluation, for incremental runs.
@@ -249,3 +277,29 @@ def evaluation_fact(evaluation: EntityEvaluation) -> Fact:
     return Fact(
         evaluation.entity_ref, RESULTS_SOURCE, evaluation.evaluated_at, evaluation.to_dict()
     )
+
+
+def fact_evaluation(fact: Fact) -> EntityEvaluation:
+    """The evaluation a stored results fact holds, evaluated at the fact's timestamp: a
+    confirmed result keeps its document and only its timestamp moves."""
+    evaluation = EntityEvaluation.from_dict(dict(fact.values))
+    evaluation.evaluated_at = fact.timestamp
+    return evaluation
+
+
+def with_confirmation(
+    history: Sequence[EntityEvaluation],
+    latest: EntityEvaluation | None,
+    since: datetime | None = None,
+    until: datetime | None = None,
+) -> list[EntityEvaluation]:
+    """History points, then `latest` when it was confirmed after the last of them and
+    within [since, until]: the results held from their last change until then."""
+    timeline = list(history)
+    if latest is None or (since is not None and latest.evaluated_at < since):
+        return timeline
+    if until is not None and latest.evaluated_at > until:
+        return timeline
+    if not timeline or timeline[-1].evaluated_at < latest.evaluated_at:
+        timeline.append(latest)
+    return timeline

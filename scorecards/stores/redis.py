@@ -4,10 +4,13 @@ Key layout (`P` is the key prefix, `scorecards` unless the URL says
 `?prefix=NAME`, so several deployments can share one Redis):
 
     P:entities                   hash    ref -> entity document (JSON)
-    P:facts:{ref}                hash    source -> latest fact record
+    P:facts:{ref}                hash    source -> latest fact record (its timestamp is
+                                         when the values were last collected or,
+                                         for results, confirmed)
     P:fact-refs                  set     refs that have at least one latest fact
     P:history:{ref}:{source}     zset    fact records scored by their timestamp
-                                         (microseconds since the epoch)
+                                         (microseconds since the epoch), one per
+                                         change of values
     P:runs                       zset    run id scored by its created_at (microseconds)
     P:run:{id}                   hash    field -> its value as JSON (counters are plain
                                          integers, so HINCRBY updates them in place)
@@ -40,6 +43,7 @@ from scorecards.errors import ConfigurationError, StoreError
 from scorecards.refs import entity_ref
 from scorecards.stores.base import (
     MAX_RUN_ERRORS,
+    RESULTS_SOURCE,
     BatchOutcome,
     Fact,
     Retention,
@@ -73,18 +77,26 @@ for i = 1, count do
   failure = check_type(KEYS[2 * i], 'hash') or check_type(KEYS[2 * i + 1], 'zset')
   if failure then return failure end
 end
-local function stamp(record)
-  return string.sub(record, 1, string.find(record, ' ', 1, true) - 1)
+local function split(record)
+  local space = string.find(record, ' ', 1, true)
+  return string.sub(record, 1, space - 1), string.sub(record, space + 1)
 end
 local touched = {}
 for i = 1, count do
   local latest, history = KEYS[2 * i], KEYS[2 * i + 1]
   local ref, source = ARGV[4 * i - 1], ARGV[4 * i]
   local score, record = ARGV[4 * i + 1], ARGV[4 * i + 2]
-  redis.call('ZREMRANGEBYSCORE', history, score, score)
-  redis.call('ZADD', history, score, record)
+  local stamp, values = split(record)
   local current = redis.call('HGET', latest, source)
-  if not current or stamp(record) >= stamp(current) then
+  local current_stamp, current_values
+  if current then current_stamp, current_values = split(current) end
+  -- the latest values collected again: no history point, only the latest moves
+  if not (current and values == current_values and stamp >= current_stamp) then
+    redis.call('ZREMRANGEBYSCORE', history, score, score)
+    redis.call('ZADD', history, score, record)
+    touched[history] = true
+  end
+  if not current or stamp >= current_stamp then
     redis.call('HSET', latest, source, record)
   end
   redis.call('SADD', KEYS[1], ref)
@@ -104,6 +116,28 @@ for history in pairs(touched) do
   end
 end
 return count
+"""
+
+CONFIRM = """
+-- KEYS: the latest hash of each ref; ARGV[1] the results source, ARGV[2] the timestamp
+for i = 1, #KEYS do
+  local kind = redis.call('TYPE', KEYS[i]).ok
+  if kind ~= 'none' and kind ~= 'hash' then
+    return redis.error_reply('key ' .. KEYS[i] .. ' holds a ' .. kind .. ', not a hash')
+  end
+end
+local confirmed = 0
+for i = 1, #KEYS do
+  local current = redis.call('HGET', KEYS[i], ARGV[1])
+  if current then
+    local space = string.find(current, ' ', 1, true)
+    if string.sub(current, 1, space - 1) < ARGV[2] then
+      redis.call('HSET', KEYS[i], ARGV[1], ARGV[2] .. string.sub(current, space))
+      confirmed = confirmed + 1
+    end
+  end
+end
+return confirmed
 """
 
 CREATE_RUN = """
@@ -190,6 +224,7 @@ class RedisStore(Store):
                 f"store URL '{self._where}' is not a Redis URL: {exc} — e.g. redis://127.0.0.1:6379/0"
             ) from exc
         self._write_facts = self._client.register_script(WRITE_FACTS)
+        self._confirm = self._client.register_script(CONFIRM)
         self._create_run = self._client.register_script(CREATE_RUN)
         self._record_batch = self._client.register_script(RECORD_BATCH)
         self._update_run = self._client.register_script(UPDATE_RUN)
@@ -242,6 +277,17 @@ class RedisStore(Store):
             self._write_facts(keys=keys, args=args)
         except redis.ResponseError as exc:
             raise StoreError(f"facts not written (nothing was): {exc}") from None
+
+    def confirm_evaluations(self, refs: Sequence[str], evaluated_at: datetime) -> None:
+        # Only the timestamp at the head of each latest record changes; the results
+        # are neither read into Python nor written again.
+        if not refs:
+            return
+        keys = [self.key("facts", ref) for ref in dict.fromkeys(refs)]
+        try:
+            self._confirm(keys=keys, args=[RESULTS_SOURCE, format_timestamp(evaluated_at)])
+        except redis.ResponseError as exc:
+            raise StoreError(f"results not confirmed (none was): {exc}") from None
 
     def _history(self, ref: str, source: str) -> str:
         return self.key("history", ref, source)

@@ -1,9 +1,10 @@
 """The embedded store: one SQLite file (stdlib sqlite3, WAL mode).
 
 Tables: `entities` (ref -> document), `facts_latest` (one row per entity and
-source), `facts_history` (every fact, keyed by entity, source and timestamp so a
-re-written fact replaces itself), `runs` (a JSON record per run) and
-`run_batches` (which batches of a run have been recorded).
+source; its `timestamp` is when the values were last collected or, for results,
+confirmed), `facts_history` (a row per change of values, keyed by entity, source
+and timestamp so a re-written fact replaces itself), `runs` (a JSON record per
+run) and `run_batches` (which batches of a run have been recorded).
 """
 
 from __future__ import annotations
@@ -150,7 +151,8 @@ class SQLiteStore(Store):
             for f in facts
         ]
         with self._transaction() as db:
-            db.executemany("INSERT OR REPLACE INTO facts_history VALUES (?, ?, ?, ?)", rows)
+            points = _changes(rows, self._compare_with_latest(db, rows))
+            db.executemany("INSERT OR REPLACE INTO facts_history VALUES (?, ?, ?, ?)", points)
             db.executemany(
                 """INSERT INTO facts_latest VALUES (?, ?, ?, ?)
                    ON CONFLICT (entity, source) DO UPDATE
@@ -158,11 +160,36 @@ class SQLiteStore(Store):
                    WHERE excluded.timestamp >= facts_latest.timestamp""",
                 rows,
             )
-            self._apply_retention(db, {(f.entity_ref, f.source) for f in facts})
+            self._apply_retention(db, {(entity, source) for entity, source, _, _ in points})
+
+    def _compare_with_latest(
+        self, db: sqlite3.Connection, rows: Sequence[tuple[str, str, str, str]]
+    ) -> dict[int, tuple[str, bool]]:
+        """Row index -> (timestamp of the stored latest fact of its pair, whether that
+        fact has the row's values), for rows whose pair has one. Compared in SQL: the
+        stored values (whole results, for source `scorecards`) are not read out."""
+        found: dict[int, tuple[str, bool]] = {}
+        for start in range(0, len(rows), CHUNK):
+            chunk = rows[start : start + CHUNK]
+            values = ",".join(["(?, ?, ?, ?)"] * len(chunk))
+            params: list[Any] = []
+            for index, (entity, source, _, text) in enumerate(chunk, start):
+                params += (index, entity, source, text)
+            for index, timestamp, same in db.execute(
+                f"WITH written (i, entity, source, facts) AS (VALUES {values}) "
+                "SELECT written.i, latest.timestamp, latest.facts = written.facts "
+                "FROM written JOIN facts_latest AS latest "
+                "ON latest.entity = written.entity AND latest.source = written.source",
+                params,
+            ):
+                found[index] = (timestamp, bool(same))
+        return found
 
     def _apply_retention(self, db: sqlite3.Connection, pairs: set[tuple[str, str]]) -> None:
         # One executemany per rule for the whole write: a 10,000-entity batch of results
         # would otherwise cost tens of thousands of separate statements.
+        if not pairs:
+            return
         retention = self.retention
         if retention.max_items is not None:
             db.executemany(
@@ -184,12 +211,13 @@ class SQLiteStore(Store):
     def _newest(
         self, db: sqlite3.Connection, pairs: set[tuple[str, str]]
     ) -> Iterator[tuple[str, str, str]]:
-        """Each pair's newest timestamp: its latest fact, which writes keep the newest."""
+        """Each pair's newest history point (its latest fact may be a later confirmation)."""
         entities = sorted({entity for entity, _ in pairs})
         for chunk in _chunks(entities):
             marks = ",".join("?" * len(chunk))
             for entity, source, newest in db.execute(
-                f"SELECT entity, source, timestamp FROM facts_latest WHERE entity IN ({marks})",
+                "SELECT entity, source, MAX(timestamp) FROM facts_history "
+                f"WHERE entity IN ({marks}) GROUP BY entity, source",
                 chunk,
             ):
                 if (entity, source) in pairs:
@@ -237,25 +265,17 @@ class SQLiteStore(Store):
         return found
 
     def confirm_evaluations(self, refs: Sequence[str], evaluated_at: datetime) -> None:
-        # In SQL, without reading the results into Python: a re-run of an unchanged
-        # catalog confirms thousands of them.
+        # The latest row's timestamp is the result's evaluated_at: moving it is all a
+        # confirmation does (the document keeps the time it was computed at).
         stamp = format_timestamp(evaluated_at)
         with self._transaction() as db:
             for chunk in _chunks(refs):
                 marks = ",".join("?" * len(chunk))
                 db.execute(
-                    "INSERT OR REPLACE INTO facts_history "
-                    "SELECT entity, source, ?, json_set(facts, '$.evaluated_at', ?) "
-                    f"FROM facts_latest WHERE source = ? AND entity IN ({marks})",
-                    [stamp, stamp, RESULTS_SOURCE, *chunk],
+                    "UPDATE facts_latest SET timestamp = ? "
+                    f"WHERE source = ? AND timestamp < ? AND entity IN ({marks})",
+                    [stamp, RESULTS_SOURCE, stamp, *chunk],
                 )
-                db.execute(
-                    "UPDATE facts_latest SET timestamp = ?, "
-                    "facts = json_set(facts, '$.evaluated_at', ?) "
-                    f"WHERE source = ? AND timestamp <= ? AND entity IN ({marks})",
-                    [stamp, stamp, RESULTS_SOURCE, stamp, *chunk],
-                )
-            self._apply_retention(db, {(ref, RESULTS_SOURCE) for ref in refs})
 
     def latest_evaluation_stamps(self, refs: Sequence[str]) -> dict[str, EvaluationStamp]:
         found: dict[str, EvaluationStamp] = {}
@@ -263,8 +283,8 @@ class SQLiteStore(Store):
         for chunk in _chunks(refs):
             marks = ",".join("?" * len(chunk))
             rows = self._query(
-                "SELECT entity, json_extract(facts, '$.input_hash'), "
-                "json_extract(facts, '$.evaluated_at'), json_extract(facts, '$.valid_until') "
+                "SELECT entity, json_extract(facts, '$.input_hash'), timestamp, "
+                "json_extract(facts, '$.valid_until') "
                 f"FROM facts_latest WHERE source = ? AND entity IN ({marks})",
                 [RESULTS_SOURCE, *chunk],
             )
@@ -369,6 +389,36 @@ class _Moments:
         if moment is None:
             moment = self.parsed[text] = parse_timestamp(text)
         return moment
+
+
+def _changes(
+    rows: Sequence[tuple[str, str, str, str]], stored: dict[int, tuple[str, bool]]
+) -> list[tuple[str, str, str, str]]:
+    """The rows that are history points: all but those repeating the values of their
+    pair's latest fact at or after its timestamp. Rows of one write are taken in
+    order, each seeing the latest left by those before it."""
+    points = []
+    latest: dict[tuple[str, str], tuple[str, str | None]] = {}  # None: the stored values
+    for index, row in enumerate(rows):
+        entity, source, timestamp, text = row
+        current = latest.get((entity, source))
+        if current is not None:
+            current_stamp, current_text = current
+            same = stored[index][1] if current_text is None else current_text == text
+        elif index in stored:
+            current_stamp, same = stored[index]
+            current_text = None
+        else:
+            points.append(row)
+            latest[entity, source] = (timestamp, text)
+            continue
+        if not (same and timestamp >= current_stamp):
+            points.append(row)
+        if timestamp >= current_stamp:
+            latest[entity, source] = (timestamp, text)
+        else:
+            latest[entity, source] = (current_stamp, current_text)
+    return points
 
 
 def _fact(row: Sequence[Any]) -> Fact:

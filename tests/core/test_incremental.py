@@ -1,16 +1,19 @@
 """Incremental runs: an entity is evaluated again exactly when its result could differ.
 
 Each test runs the embedded pipeline on a real SQLite store and checks that every
-run stores the result a fresh evaluation at that run's time gives (a new history
-point per run), and whether the entity was actually evaluated again. That shows
-in the `marker` source's timestamp, which every run collects again with the same
-value: an evaluation records the new timestamp, a confirmed result keeps the old.
+run leaves as latest result what a fresh evaluation at that run's time gives,
+evaluated at that time, with a new history point exactly when a new result was
+stored (a confirmed one only moves its `evaluated_at`), and whether the entity was
+actually evaluated again. That shows in the `marker` source's timestamp, which
+every run collects again with the same value: an evaluation records the new
+timestamp, a confirmed result keeps the old.
 """
 
 from __future__ import annotations
 
 import textwrap
 from collections.abc import Callable, Sequence
+from dataclasses import replace
 from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -20,6 +23,7 @@ import pytest
 from scorecards.definitions.compiled import Definitions
 from scorecards.evaluation import FactSnapshot, evaluate_entity
 from scorecards.incremental import EvaluationStamp, Freshness, input_hash, is_reusable
+from scorecards.results import EntityEvaluation
 from scorecards.runs import run_in_process
 from scorecards.stores.base import Fact
 from scorecards.stores.sqlite import SQLiteStore
@@ -91,15 +95,30 @@ def score(store: SQLiteStore) -> Score:
         marker = Fact(REF, "marker", now, {"x": 1})
         finished = run_in_process(store, definitions, entities, [*facts, marker], now, full=full)
         assert finished.entities_done == len(entities)
-        assert len(store.evaluation_history(REF)) == points + 1
         assert_latest_is_current(store, definitions, now)
         latest = store.latest_evaluations([REF])[REF]
         assert latest.evaluated_at == now
         recorded = latest.check("reads-marker")
         assert recorded is not None
-        return recorded.fact_timestamps.get("marker") == format_timestamp(now)
+        evaluated = recorded.fact_timestamps.get("marker") == format_timestamp(now)
+        assert_history_point_only_when_stored(store, points, latest, evaluated)
+        return evaluated
 
     return run
+
+
+def assert_history_point_only_when_stored(
+    store: SQLiteStore, points: int, latest: EntityEvaluation, evaluated: bool
+) -> None:
+    """A stored result is a new history point; a confirmed one is the last point's
+    result, unchanged but for its `evaluated_at`, and adds none."""
+    history = store.evaluation_history(REF)
+    if len(history) == points + 1:
+        assert history[-1] == latest
+    else:
+        assert not evaluated, "an evaluated entity must get a history point"
+        assert len(history) == points
+        assert replace(history[-1], evaluated_at=latest.evaluated_at) == latest
 
 
 def assert_latest_is_current(store: SQLiteStore, definitions: Definitions, now: datetime) -> None:

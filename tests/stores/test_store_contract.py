@@ -155,6 +155,49 @@ def test_in_one_write_the_newest_fact_of_an_entity_and_source_is_latest(store: S
     assert len(store.fact_history(API, "ci")) == 3
 
 
+def test_a_fact_collected_again_with_the_same_values_only_moves_the_latest_timestamp(
+    store: Store,
+) -> None:
+    first = fact(API, "github", 0, reviews=2)
+    store.write_facts([first])
+    store.write_facts([fact(API, "github", 6, reviews=2)])
+    assert store.latest_facts([API])[API]["github"] == fact(API, "github", 6, reviews=2)
+    assert store.fact_history(API, "github") == [first]
+
+
+def test_a_fact_with_changed_values_is_a_new_history_point(store: Store) -> None:
+    store.write_facts([fact(API, "github", 0, reviews=2)])
+    store.write_facts([fact(API, "github", 6, reviews=2)])
+    changed = fact(API, "github", 12, reviews=1)
+    store.write_facts([changed])
+    assert store.latest_facts([API])[API]["github"] == changed
+    assert [(f.timestamp, f.values) for f in store.fact_history(API, "github")] == [
+        (at(0), {"reviews": 2}),
+        (at(12), {"reviews": 1}),
+    ]
+
+
+def test_values_that_change_back_are_a_new_history_point(store: Store) -> None:
+    for hours, reviews in ((0, 2), (1, 1), (2, 2)):
+        store.write_facts([fact(API, "github", hours, reviews=reviews)])
+    assert [f.values["reviews"] for f in store.fact_history(API, "github")] == [2, 1, 2]
+
+
+def test_in_one_write_repeated_values_are_a_point_only_where_they_change(store: Store) -> None:
+    store.write_facts([fact(API, "ci", hours, n=hours // 2) for hours in range(4)])
+    assert [f.timestamp for f in store.fact_history(API, "ci")] == [at(0), at(2)]
+    assert store.latest_facts([API])[API]["ci"] == fact(API, "ci", 3, n=1)
+
+
+def test_the_same_values_from_another_source_or_entity_are_their_own_point(
+    store: Store,
+) -> None:
+    store.write_facts([fact(API, "ci", 0, n=1)])
+    store.write_facts([fact(API, "github", 1, n=1), fact(LEDGER, "ci", 1, n=1)])
+    assert len(store.fact_history(API, "github")) == 1
+    assert len(store.fact_history(LEDGER, "ci")) == 1
+
+
 def test_fact_values_round_trip_as_json(store: Store) -> None:
     values = {
         "text": "naïve ☃",
@@ -259,6 +302,29 @@ def test_retention_never_drops_the_latest_fact(make_store: MakeStore) -> None:
     store.write_facts([fact(API, "ci", 0, n=0)])
     assert store.latest_facts([API])[API]["ci"] == newest
     assert store.fact_history(API, "ci") == [newest]
+
+
+def test_facts_collected_again_unchanged_do_not_count_against_max_items(
+    make_store: MakeStore,
+) -> None:
+    store = make_store(Retention(max_items=2, max_age=None))
+    for hours in range(6):
+        store.write_facts([fact(API, "ci", hours, n=min(hours, 1))])
+    assert [(f.timestamp, f.values["n"]) for f in store.fact_history(API, "ci")] == [
+        (at(0), 0),
+        (at(1), 1),
+    ]
+
+
+def test_max_age_counts_from_the_newest_change_when_values_change_again(
+    make_store: MakeStore,
+) -> None:
+    store = make_store(Retention(max_items=None, max_age=timedelta(hours=24)))
+    store.write_facts([fact(API, "ci", 0, n=0), fact(API, "ci", 10, n=1)])
+    store.write_facts([fact(API, "ci", 40, n=1)])
+    assert [f.values["n"] for f in store.fact_history(API, "ci")] == [0, 1]
+    store.write_facts([fact(API, "ci", 50, n=2)])
+    assert [f.values["n"] for f in store.fact_history(API, "ci")] == [2]
 
 
 def test_without_limits_history_keeps_everything(make_store: MakeStore) -> None:
@@ -398,13 +464,77 @@ def test_latest_evaluations_leave_out_entities_never_scored(store: Store) -> Non
     assert store.latest_evaluations([API]) == {}
 
 
-def test_evaluation_history_keeps_one_entry_per_run(store: Store) -> None:
+def test_evaluation_history_keeps_one_entry_per_changed_result(store: Store) -> None:
     first, second = evaluation(API, 0, 50.0), evaluation(API, 6, 75.0)
     store.write_evaluations([first])
     store.write_evaluations([second])
     assert store.evaluation_history(API) == [first, second]
     assert store.latest_evaluations([API])[API] == second
     assert store.evaluation_history(API, since=at(1)) == [second]
+
+
+def test_a_confirmed_result_is_evaluated_at_the_confirmation_without_a_history_point(
+    store: Store,
+) -> None:
+    first = evaluation(API, 0, 50.0)
+    store.write_evaluations([first])
+    store.confirm_evaluations([API], at(6))
+    latest = store.latest_evaluations([API])[API]
+    assert latest.evaluated_at == at(6)
+    assert latest.to_dict() == {**first.to_dict(), "evaluated_at": latest.to_dict()["evaluated_at"]}
+    assert store.latest_evaluation_stamps([API])[API].evaluated_at == at(6)
+    assert store.evaluation_history(API) == [first]
+
+
+def test_a_result_that_changes_after_a_confirmation_is_a_new_history_point(
+    store: Store,
+) -> None:
+    first, changed = evaluation(API, 0, 50.0), evaluation(API, 12, 75.0)
+    store.write_evaluations([first])
+    store.confirm_evaluations([API], at(6))
+    store.write_evaluations([changed])
+    assert store.evaluation_history(API) == [first, changed]
+    assert store.latest_evaluations([API])[API] == changed
+
+
+def test_confirming_never_moves_a_result_back_in_time(store: Store) -> None:
+    store.write_evaluations([evaluation(API, 6, 50.0)])
+    store.confirm_evaluations([API], at(0))
+    assert store.latest_evaluations([API])[API].evaluated_at == at(6)
+
+
+def test_confirming_entities_never_scored_stores_nothing(store: Store) -> None:
+    store.write_facts([fact(API, "github", 0, a=1)])
+    store.confirm_evaluations([API, LEDGER], at(6))
+    assert store.latest_evaluations() == {}
+    assert store.latest_facts([API])[API]["github"].timestamp == at(0)
+
+
+def test_confirming_leaves_the_other_facts_of_the_entity_alone(store: Store) -> None:
+    store.write_facts([fact(API, "github", 0, a=1)])
+    store.write_evaluations([evaluation(API, 0, 50.0)])
+    store.confirm_evaluations([API], at(6))
+    assert store.latest_facts([API])[API]["github"].timestamp == at(0)
+
+
+def test_the_evaluation_timeline_ends_with_the_last_confirmation(store: Store) -> None:
+    first = evaluation(API, 0, 50.0)
+    store.write_evaluations([first])
+    store.confirm_evaluations([API], at(6))
+    confirmed = store.latest_evaluations([API])[API]
+    assert store.evaluation_timeline(API) == [first, confirmed]
+    assert store.evaluation_timeline(API, until=at(3)) == [first]
+    assert store.evaluation_timeline(API, since=at(3)) == [confirmed]
+    assert store.evaluation_timeline(LEDGER) == []
+
+
+def test_the_evaluation_timeline_of_a_result_never_confirmed_is_its_history(
+    store: Store,
+) -> None:
+    first, second = evaluation(API, 0, 50.0), evaluation(API, 6, 75.0)
+    store.write_evaluations([first])
+    store.write_evaluations([second])
+    assert store.evaluation_timeline(API) == [first, second]
 
 
 def test_rescoring_a_run_replaces_its_evaluation_instead_of_adding_one(store: Store) -> None:
