@@ -98,7 +98,8 @@ def get_entity(
 
 @router.get(
     "/entities/{kind}/{namespace}/{name}/history",
-    summary="Scores and levels of one entity over time, oldest first",
+    summary="Scores and levels of one entity over time, oldest first: one point per change, "
+    "then the latest as of the last run that confirmed it",
 )
 def get_entity_history(
     kind: str,
@@ -111,7 +112,7 @@ def get_entity_history(
 ) -> dict[str, Any]:
     ref = _ref(kind, namespace, name)
     store = context.store
-    history = store.evaluation_history(ref, _time("since", since), _time("until", until))
+    history = store.evaluation_timeline(ref, _time("since", since), _time("until", until))
     if not history and not _is_known(store, ref):
         raise ApiError(404, _missing(False, ref))
     return {"entity": ref, "points": [history_point(e, scorecard) for e in history]}

@@ -31,7 +31,7 @@ from scorecards.errors import CatalogError
 from scorecards.fact_schemas import declared_schemas, evaluation_fact_values
 from scorecards.refs import normalize_ref
 from scorecards.results import EntityEvaluation
-from scorecards.stores.base import RESULTS_SOURCE, Fact, Store
+from scorecards.stores.base import RESULTS_SOURCE, Fact, Store, fact_evaluation
 from scorecards.timeutil import format_timestamp, parse_timestamp
 
 router = APIRouter(
@@ -174,9 +174,19 @@ def facts_range(
     store = context.store
     _require_known(store, ref)
     version = context.definitions.current.version
+    latest = store.latest_facts([ref], ids).get(ref, {})
     answer: dict[str, list[dict[str, Any]]] = {}
     for source in ids:
         history = store.fact_history(ref, source, since, until)
+        confirmed = latest.get(source)
+        # History holds changes; values collected again unchanged only moved the latest
+        # fact, which is the last row when it was collected within the range.
+        if (
+            confirmed is not None
+            and since <= confirmed.timestamp <= until
+            and (not history or history[-1].timestamp < confirmed.timestamp)
+        ):
+            history.append(confirmed)
         if history:
             answer[source] = [_fact_row(ref, fact, version) for fact in history]
     return JSONResponse(answer)
@@ -185,7 +195,8 @@ def facts_range(
 def facts_used(
     store: Store, evaluation: EntityEvaluation, latest: Mapping[str, Fact]
 ) -> dict[str, tuple[datetime, Mapping[str, Any]]]:
-    """The facts an evaluation read, per source: the latest ones unless newer ones came since."""
+    """The facts an evaluation read, per source: the latest ones unless newer ones came
+    since, else the values in force then (the last history point at or before)."""
     stamps: dict[str, str] = {}
     for result in evaluation.checks:
         stamps.update(result.fact_timestamps)
@@ -196,9 +207,9 @@ def facts_used(
             used[source] = (fact.timestamp, fact.values)
             continue
         moment = parse_timestamp(stamp)
-        history = store.fact_history(evaluation.entity_ref, source, moment, moment)
+        history = store.fact_history(evaluation.entity_ref, source, until=moment)
         if history:
-            used[source] = (history[-1].timestamp, history[-1].values)
+            used[source] = (moment, history[-1].values)
     return used
 
 
@@ -245,7 +256,7 @@ def _datetime_param(name: str, text: str) -> datetime:
 
 def _fact_row(ref: str, fact: Fact, version: str) -> dict[str, Any]:
     if fact.source == RESULTS_SOURCE:
-        evaluation = EntityEvaluation.from_dict(dict(fact.values))
+        evaluation = fact_evaluation(fact)
         values = evaluation_fact_values(evaluation)
         return fact_row(ref, fact.source, fact.timestamp, evaluation.definitions_version, values)
     return fact_row(ref, fact.source, fact.timestamp, version, fact.values)

@@ -237,7 +237,7 @@ def entity_page(
                 context, f"{ref} has not been scored yet: run `scorecards run`.", back
             )
         return problem_page(context, f"There is no entity {ref} in the store.", back)
-    history = store.evaluation_history(ref)
+    history = store.evaluation_timeline(ref)
     view = build_entity_page(ref, entity, evaluation, history, context.definitions.current)
     return page(
         "entity.html",

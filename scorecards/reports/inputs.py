@@ -14,7 +14,7 @@ from scorecards.entities import Entity
 from scorecards.errors import ScorecardsError
 from scorecards.evaluation import FactSnapshot
 from scorecards.results import EntityEvaluation
-from scorecards.stores.base import Store
+from scorecards.stores.base import Store, with_confirmation
 
 
 class ReportError(ScorecardsError):
@@ -25,7 +25,8 @@ class ReportError(ScorecardsError):
 class ReportInputs:
     """Everything a report needs, keyed by entity ref.
 
-    `history` holds each entity's stored results oldest first (one point per run);
+    `history` holds each entity's stored results oldest first: one point per change,
+    then the latest results as of their last confirmation (`Store.evaluation_timeline`);
     `facts` the latest input facts, which campaign `applies` expressions may read.
     """
 
@@ -53,6 +54,9 @@ def read_report_inputs(store: Store, with_facts: bool = False) -> ReportInputs:
     refs = store.list_entity_refs()
     entities = store.get_entities(refs)
     latest = store.latest_evaluations(refs)
-    history = {ref: store.evaluation_history(ref) for ref in latest}
+    history = {
+        ref: with_confirmation(store.evaluation_history(ref), evaluation)
+        for ref, evaluation in latest.items()
+    }
     facts = store.input_facts(refs) if with_facts else {}
     return ReportInputs(entities, latest, history, facts)

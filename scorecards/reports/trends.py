@@ -1,9 +1,10 @@
 """Score trends: daily points per entity, per team and per scorecard, from stored history.
 
-An entity's point for a day is its last stored score that day. A team's (or the
-whole catalog's) point for a day is the average over its entities of the score each
-had at the end of that day, carried forward from its last run; days are those on
-which any of them was scored.
+An entity has a point for each day its results changed (its last score that day)
+and for the day of the last run that confirmed them: stored history holds changes.
+A team's (or the whole catalog's) point for a day is the average over its entities
+of the score each had at the end of that day, carried forward from its last change;
+days are those on which any of them has a point.
 """
 
 from __future__ import annotations

@@ -86,7 +86,9 @@ def test_an_unknown_campaign_is_a_404_naming_the_known_ones(client: httpx.Client
     assert "on-call-ready" in answer.json()["error"]["message"]
 
 
-def test_trends_of_an_entity_by_day(client: httpx.Client) -> None:
+def test_trends_of_an_entity_by_day_its_results_changed_and_its_last_run(
+    client: httpx.Client,
+) -> None:
     answer = client.get(
         "/api/v1/reports/trends",
         params={
@@ -96,7 +98,11 @@ def test_trends_of_an_entity_by_day(client: httpx.Client) -> None:
         },
     )
     (series,) = answer.json()["series"]
-    assert [p["average"] for p in series["points"]] == [47.22, 47.22, 66.67, 66.67]
+    assert [(p["day"], p["average"]) for p in series["points"]] == [
+        ("2026-11-25", 47.22),
+        ("2027-01-05", 66.67),
+        ("2027-01-20", 66.67),
+    ]
 
 
 def test_trends_of_a_team_named_by_its_bare_name(client: httpx.Client) -> None:

@@ -33,7 +33,7 @@ def test_a_posted_run_is_accepted_at_once_and_scores_every_entity(writable):
     assert finished["progress"] == 1.0
 
 
-def test_a_finished_run_adds_a_point_to_each_entity_history(writable):
+def test_after_a_finished_run_the_entity_history_ends_with_that_run(writable):
     with writable.client(TOKEN) as client:
         run_id = client.post("/api/v1/runs").json()["id"]
     finished = wait_for_run(writable, run_id)

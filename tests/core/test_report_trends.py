@@ -20,7 +20,7 @@ def only(series: tuple[TrendSeries, ...]) -> TrendSeries:
     return series[0]
 
 
-def test_an_entity_has_one_point_per_day_it_was_scored(
+def test_an_entity_has_a_point_per_day_its_results_changed_and_one_for_its_last_run(
     report_inputs: ReportInputs, report_definitions: Definitions
 ) -> None:
     report = trend_report(
@@ -32,9 +32,12 @@ def test_an_entity_has_one_point_per_day_it_was_scored(
     )
     series = only(report.series)
     assert series.subject == Subject.ENTITY
-    assert [(p.day, p.average) for p in series.points] == list(
-        zip(RUN_DAYS, [47.22, 47.22, 66.67, 66.67], strict=True)
-    )
+    # unchanged by the December run: no point that day (its history holds changes)
+    assert [(p.day, p.average) for p in series.points] == [
+        (RUN_DAYS[0], 47.22),
+        (RUN_DAYS[2], 66.67),
+        (RUN_DAYS[3], 66.67),
+    ]
 
 
 def test_a_day_with_two_runs_shows_the_last_one(
