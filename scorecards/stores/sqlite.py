@@ -1,10 +1,5 @@
-"""The embedded store: one SQLite file (stdlib sqlite3, WAL mode).
-
-Tables: `entities` (ref -> document), `facts_latest` (one row per entity and
-source; its `timestamp` is when the values were last collected or, for results,
-confirmed), `facts_history` (a row per change of values, keyed by entity, source
-and timestamp so a re-written fact replaces itself), `runs` (a JSON record per
-run) and `run_batches` (which batches of a run have been recorded).
+"""The embedded store: one SQLite file (stdlib sqlite3, WAL mode); its tables are
+described in scorecards/stores/sqlite_schema.py.
 """
 
 from __future__ import annotations
@@ -33,21 +28,9 @@ from scorecards.stores.base import (
     Store,
     apply_batch,
 )
+from scorecards.stores.sqlite_schema import LATEST_TIMESTAMP, WITH_RESULT_STAMPS, create_schema
 from scorecards.timeutil import format_timestamp, parse_timestamp
 
-SCHEMA = """
-CREATE TABLE IF NOT EXISTS entities (ref TEXT PRIMARY KEY, document TEXT NOT NULL);
-CREATE TABLE IF NOT EXISTS facts_latest (
-    entity TEXT NOT NULL, source TEXT NOT NULL, timestamp TEXT NOT NULL, facts TEXT NOT NULL,
-    PRIMARY KEY (entity, source));
-CREATE INDEX IF NOT EXISTS facts_latest_source ON facts_latest (source);
-CREATE TABLE IF NOT EXISTS facts_history (
-    entity TEXT NOT NULL, source TEXT NOT NULL, timestamp TEXT NOT NULL, facts TEXT NOT NULL,
-    PRIMARY KEY (entity, source, timestamp));
-CREATE TABLE IF NOT EXISTS runs (id TEXT PRIMARY KEY, created_at TEXT NOT NULL, data TEXT NOT NULL);
-CREATE TABLE IF NOT EXISTS run_batches (
-    run_id TEXT NOT NULL, batch_id TEXT NOT NULL, PRIMARY KEY (run_id, batch_id));
-"""
 # SQLite limits host parameters per statement; stay well under it.
 CHUNK = 500
 WAL_SWITCH_ATTEMPTS = 50
@@ -76,9 +59,7 @@ class SQLiteStore(Store):
         # ("database is locked") when another process created it in between.
         self._db.execute("BEGIN IMMEDIATE")
         try:
-            for statement in SCHEMA.split(";"):
-                if statement.strip():
-                    self._db.execute(statement)
+            create_schema(self._db)
         except BaseException:
             self._db.execute("ROLLBACK")
             raise
@@ -150,16 +131,29 @@ class SQLiteStore(Store):
             )
             for f in facts
         ]
+        results = [
+            (f.entity_ref, row[2], f.values.get("input_hash") or "", f.values.get("valid_until"))
+            for f, row in zip(facts, rows, strict=True)
+            if f.source == RESULTS_SOURCE
+        ]
         with self._transaction() as db:
-            points = _changes(rows, self._compare_with_latest(db, rows))
+            points, latest = _changes(rows, self._compare_with_latest(db, rows))
             db.executemany("INSERT OR REPLACE INTO facts_history VALUES (?, ?, ?, ?)", points)
             db.executemany(
                 """INSERT INTO facts_latest VALUES (?, ?, ?, ?)
                    ON CONFLICT (entity, source) DO UPDATE
-                   SET timestamp = excluded.timestamp, facts = excluded.facts
-                   WHERE excluded.timestamp >= facts_latest.timestamp""",
-                rows,
+                   SET timestamp = excluded.timestamp, facts = excluded.facts""",
+                latest,
             )
+            if results:
+                db.executemany(
+                    """INSERT INTO results_latest VALUES (?, ?, ?, ?)
+                       ON CONFLICT (entity) DO UPDATE
+                       SET evaluated_at = excluded.evaluated_at, input_hash = excluded.input_hash,
+                           valid_until = excluded.valid_until
+                       WHERE excluded.evaluated_at >= results_latest.evaluated_at""",
+                    results,
+                )
             self._apply_retention(db, {(entity, source) for entity, source, _, _ in points})
 
     def _compare_with_latest(
@@ -177,9 +171,10 @@ class SQLiteStore(Store):
                 params += (index, entity, source, text)
             for index, timestamp, same in db.execute(
                 f"WITH written (i, entity, source, facts) AS (VALUES {values}) "
-                "SELECT written.i, latest.timestamp, latest.facts = written.facts "
+                f"SELECT written.i, {LATEST_TIMESTAMP}, latest.facts = written.facts "
                 "FROM written JOIN facts_latest AS latest "
-                "ON latest.entity = written.entity AND latest.source = written.source",
+                "ON latest.entity = written.entity AND latest.source = written.source "
+                + WITH_RESULT_STAMPS,
                 params,
             ):
                 found[index] = (timestamp, bool(same))
@@ -229,7 +224,7 @@ class SQLiteStore(Store):
         clauses: list[str] = []
         params: list[Any] = []
         if sources is not None:
-            clauses.append(f"source IN ({','.join('?' * len(sources))})")
+            clauses.append(f"latest.source IN ({','.join('?' * len(sources))})")
             params.extend(sources)
         result: dict[str, dict[str, Fact]] = {}
         ref_chunks: list[Sequence[str] | None] = list(_chunks(refs)) if refs is not None else [None]
@@ -237,9 +232,12 @@ class SQLiteStore(Store):
             where = list(clauses)
             args = list(params)
             if chunk is not None:
-                where.append(f"entity IN ({','.join('?' * len(chunk))})")
+                where.append(f"latest.entity IN ({','.join('?' * len(chunk))})")
                 args.extend(chunk)
-            sql = "SELECT entity, source, timestamp, facts FROM facts_latest"
+            sql = (
+                f"SELECT latest.entity, latest.source, {LATEST_TIMESTAMP}, latest.facts "
+                f"FROM facts_latest AS latest {WITH_RESULT_STAMPS}"
+            )
             if where:
                 sql += " WHERE " + " AND ".join(where)
             for row in self._query(sql, args):
@@ -265,16 +263,15 @@ class SQLiteStore(Store):
         return found
 
     def confirm_evaluations(self, refs: Sequence[str], evaluated_at: datetime) -> None:
-        # The latest row's timestamp is the result's evaluated_at: moving it is all a
-        # confirmation does (the document keeps the time it was computed at).
+        # Only the narrow stamp row moves; the result document stays as it was written.
         stamp = format_timestamp(evaluated_at)
         with self._transaction() as db:
             for chunk in _chunks(refs):
                 marks = ",".join("?" * len(chunk))
                 db.execute(
-                    "UPDATE facts_latest SET timestamp = ? "
-                    f"WHERE source = ? AND timestamp < ? AND entity IN ({marks})",
-                    [stamp, RESULTS_SOURCE, stamp, *chunk],
+                    "UPDATE results_latest SET evaluated_at = ? "
+                    f"WHERE evaluated_at < ? AND entity IN ({marks})",
+                    [stamp, stamp, *chunk],
                 )
 
     def latest_evaluation_stamps(self, refs: Sequence[str]) -> dict[str, EvaluationStamp]:
@@ -283,14 +280,13 @@ class SQLiteStore(Store):
         for chunk in _chunks(refs):
             marks = ",".join("?" * len(chunk))
             rows = self._query(
-                "SELECT entity, json_extract(facts, '$.input_hash'), timestamp, "
-                "json_extract(facts, '$.valid_until') "
-                f"FROM facts_latest WHERE source = ? AND entity IN ({marks})",
-                [RESULTS_SOURCE, *chunk],
+                "SELECT entity, input_hash, evaluated_at, valid_until FROM results_latest "
+                f"WHERE entity IN ({marks})",
+                chunk,
             )
             for entity, digest, evaluated_at, valid_until in rows:
                 found[entity] = EvaluationStamp(
-                    digest or "",
+                    digest,
                     moments.parse(evaluated_at),
                     moments.parse(valid_until) if valid_until else None,
                 )
@@ -391,34 +387,38 @@ class _Moments:
         return moment
 
 
+Row = tuple[str, str, str, str]  # entity, source, timestamp, values as JSON
+
+
 def _changes(
-    rows: Sequence[tuple[str, str, str, str]], stored: dict[int, tuple[str, bool]]
-) -> list[tuple[str, str, str, str]]:
-    """The rows that are history points: all but those repeating the values of their
-    pair's latest fact at or after its timestamp. Rows of one write are taken in
-    order, each seeing the latest left by those before it."""
-    points = []
+    rows: Sequence[Row], stored: dict[int, tuple[str, bool]]
+) -> tuple[list[Row], list[Row]]:
+    """The rows that are history points (all but those repeating the values of their
+    pair's latest fact at or after its timestamp) and those that become the latest.
+    Rows of one write are taken in order, each seeing the latest left by those before."""
+    points: list[Row] = []
+    latest_rows: list[Row] = []
     latest: dict[tuple[str, str], tuple[str, str | None]] = {}  # None: the stored values
     for index, row in enumerate(rows):
         entity, source, timestamp, text = row
         current = latest.get((entity, source))
-        if current is not None:
-            current_stamp, current_text = current
-            same = stored[index][1] if current_text is None else current_text == text
-        elif index in stored:
-            current_stamp, same = stored[index]
-            current_text = None
-        else:
+        if current is None and index not in stored:
             points.append(row)
+            latest_rows.append(row)
             latest[entity, source] = (timestamp, text)
             continue
+        if current is None:
+            current = (stored[index][0], None)
+        current_stamp, current_text = current
+        same = stored[index][1] if current_text is None else current_text == text
         if not (same and timestamp >= current_stamp):
             points.append(row)
         if timestamp >= current_stamp:
+            latest_rows.append(row)
             latest[entity, source] = (timestamp, text)
         else:
-            latest[entity, source] = (current_stamp, current_text)
-    return points
+            latest[entity, source] = current
+    return points, latest_rows
 
 
 def _fact(row: Sequence[Any]) -> Fact:

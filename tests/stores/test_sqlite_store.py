@@ -2,11 +2,17 @@
 
 from __future__ import annotations
 
+import json
 import multiprocessing
+import sqlite3
+from datetime import timedelta
 from multiprocessing.synchronize import Barrier
 from pathlib import Path
 
+from scorecards.results import CheckResult, EntityEvaluation, Status
 from scorecards.stores.sqlite import SQLiteStore
+from scorecards.timeutil import format_timestamp
+from tests.conftest import NOW
 
 PROCESSES = 6
 ROUNDS = 40
@@ -37,3 +43,33 @@ def test_processes_opening_a_new_file_at_once_all_get_the_store(tmp_path: Path) 
             process.join(timeout=60)
         assert [process.exitcode for process in processes] == [0] * PROCESSES
     assert errors.empty(), errors.get()
+
+
+OLD_LAYOUT = """
+CREATE TABLE entities (ref TEXT PRIMARY KEY, document TEXT NOT NULL);
+CREATE TABLE facts_latest (
+    entity TEXT NOT NULL, source TEXT NOT NULL, timestamp TEXT NOT NULL, facts TEXT NOT NULL,
+    PRIMARY KEY (entity, source));
+CREATE TABLE facts_history (
+    entity TEXT NOT NULL, source TEXT NOT NULL, timestamp TEXT NOT NULL, facts TEXT NOT NULL,
+    PRIMARY KEY (entity, source, timestamp));
+"""
+
+
+def test_a_file_from_before_result_stamps_keeps_its_results_reusable(tmp_path: Path) -> None:
+    ref = "component:default/payments-api"
+    stored = EntityEvaluation(
+        ref, NOW, "v1", [CheckResult("has-owner", Status.PASS)], [], "digest", NOW
+    )
+    row = (ref, "scorecards", format_timestamp(NOW), json.dumps(stored.to_dict()))
+    with sqlite3.connect(tmp_path / "old.db") as db:
+        db.executescript(OLD_LAYOUT)
+        db.execute("INSERT INTO facts_latest VALUES (?, ?, ?, ?)", row)
+        db.execute("INSERT INTO facts_history VALUES (?, ?, ?, ?)", row)
+    store = SQLiteStore(tmp_path / "old.db")
+    stamp = store.latest_evaluation_stamps([ref])[ref]
+    assert (stamp.input_hash, stamp.evaluated_at, stamp.valid_until) == ("digest", NOW, NOW)
+    store.confirm_evaluations([ref], NOW + timedelta(hours=1))
+    assert store.latest_evaluations([ref])[ref].evaluated_at == NOW + timedelta(hours=1)
+    assert store.evaluation_history(ref) == [stored]
+    store.close()
