@@ -25,7 +25,6 @@ point (see scorecards/stores/base.py). Pure functions: no I/O, no clock.
 from __future__ import annotations
 
 import hashlib
-import json
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime, time, timedelta
@@ -34,6 +33,7 @@ from typing import Any
 from scorecards.cel import make_activation
 from scorecards.definitions.compiled import Definitions
 from scorecards.evaluation import FactSnapshot, evaluate_check, score_scorecard
+from scorecards.json_codec import canonical
 from scorecards.results import CheckResult, EntityEvaluation, Status
 
 
@@ -80,13 +80,10 @@ def input_hash(
 ) -> str:
     """A content hash of what an entity's results depend on, time aside but staleness at `now`."""
     stale = freshness.stale(facts, now)
-    payload = json.dumps(
-        [definitions_version, entity, {s: f.values for s, f in facts.items()}, stale],
-        sort_keys=True,
-        separators=(",", ":"),
-        default=str,
+    payload = canonical(
+        [definitions_version, entity, {s: f.values for s, f in facts.items()}, stale]
     )
-    return hashlib.blake2b(payload.encode(), digest_size=16).hexdigest()
+    return hashlib.blake2b(payload, digest_size=16).hexdigest()
 
 
 def is_reusable(stamp: EvaluationStamp | None, digest: str, now: datetime) -> bool:

@@ -40,6 +40,7 @@ import redis
 
 from scorecards.entities import Entity
 from scorecards.errors import ConfigurationError, StoreError
+from scorecards.json_codec import loads
 from scorecards.refs import entity_ref
 from scorecards.stores.base import (
     MAX_RUN_ERRORS,
@@ -479,7 +480,7 @@ def _fact(ref: str, source: str, record: str) -> Fact:
 
 def _decode(document: str, what: str) -> Any:
     try:
-        return json.loads(document)
+        return loads(document)
     except ValueError as exc:
         raise StoreError(f"stored {what} is not valid JSON ({exc}) — rewrite it") from None
 

@@ -18,6 +18,7 @@ from scorecards.entities import Entity
 from scorecards.errors import StoreError
 from scorecards.evaluation import FactSnapshot
 from scorecards.incremental import EvaluationStamp
+from scorecards.json_codec import loads
 from scorecards.refs import entity_ref
 from scorecards.stores.base import (
     RESULTS_SOURCE,
@@ -112,7 +113,7 @@ class SQLiteStore(Store):
             for ref, document in self._query(
                 f"SELECT ref, document FROM entities WHERE ref IN ({marks})", chunk
             ):
-                found[ref] = json.loads(document)
+                found[ref] = loads(document)
         return found
 
     def list_entity_refs(self) -> list[str]:
@@ -258,7 +259,7 @@ class SQLiteStore(Store):
             )
             for entity, source, timestamp, values in rows:
                 found.setdefault(entity, {})[source] = FactSnapshot(
-                    moments.parse(timestamp), json.loads(values)
+                    moments.parse(timestamp), loads(values)
                 )
         return found
 
@@ -423,7 +424,7 @@ def _changes(
 
 def _fact(row: Sequence[Any]) -> Fact:
     entity, source, timestamp, values = row
-    return Fact(entity, source, parse_timestamp(timestamp), json.loads(values))
+    return Fact(entity, source, parse_timestamp(timestamp), loads(values))
 
 
 def _chunks(items: Sequence[str]) -> Iterator[Sequence[str]]:
