@@ -93,5 +93,7 @@ def gate(request: GateRequest, context: ApiContext = Depends(get_context)) -> di
     store = context.store
     evaluation = store.latest_evaluations([ref]).get(ref)
     location = catalog_location(store.get_entity(ref))
-    decision = decide_gate(evaluation, context.definitions.current, policy, utcnow(), location)
+    collected = store.facts_last_collected(evaluation) if evaluation else None
+    definitions = context.definitions.current
+    decision = decide_gate(evaluation, definitions, policy, utcnow(), location, collected)
     return decision.to_dict()

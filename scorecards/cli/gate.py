@@ -182,9 +182,10 @@ def _decide_from_store(policy: GatePolicy, settings: Settings) -> GateDecision:
     try:
         evaluation = stored.latest_evaluations([policy.entity_ref]).get(policy.entity_ref)
         location = catalog_location(stored.get_entity(policy.entity_ref))
+        collected = stored.facts_last_collected(evaluation) if evaluation else None
     finally:
         stored.close()
-    return decide_gate(evaluation, definitions, policy, utcnow(), location)
+    return decide_gate(evaluation, definitions, policy, utcnow(), location, collected)
 
 
 def _entity_in(catalog_file: Path, ref: str) -> Entity:

@@ -37,8 +37,14 @@ def decide_gate(
     policy: GatePolicy,
     now: datetime,
     entity_location: str | None = None,
+    facts_collected: Mapping[str, datetime] | None = None,
 ) -> GateDecision:
-    """Pass, fail or undecidable, with the reasons; never pass when in doubt."""
+    """Pass, fail or undecidable, with the reasons; never pass when in doubt.
+
+    `facts_collected` says, per source, when the facts the results read were last
+    collected with the same values (`Store.facts_last_collected`): a confirmed result
+    keeps the times it read, so max-age judges freshness by these when given.
+    """
     scorecard = definitions.scorecards.get(policy.scorecard_id)
     if scorecard is None:
         known = ", ".join(sorted(definitions.scorecards)) or "none"
@@ -66,7 +72,9 @@ def decide_gate(
         "evaluated_at": evaluation.evaluated_at,
         "definitions_version": evaluation.definitions_version,
     }
-    problem = _evaluation_problem(evaluation, scorecard, definitions, policy, now)
+    problem = _evaluation_problem(
+        evaluation, scorecard, definitions, policy, now, facts_collected or {}
+    )
     if problem is not None:
         return undecidable(policy, problem, **details)
     checks = _gate_checks(evaluation, scorecard, definitions, policy, now)
@@ -118,6 +126,7 @@ def _evaluation_problem(
     definitions: Definitions,
     policy: GatePolicy,
     now: datetime,
+    facts_collected: Mapping[str, datetime],
 ) -> str | None:
     """Why these results cannot be trusted for this gate, or None."""
     if evaluation.entity_ref != policy.entity_ref:
@@ -129,7 +138,7 @@ def _evaluation_problem(
             "(`scorecards run`) so the gate judges it by the current checks"
         )
     if policy.max_age is not None:
-        stale = _staleness(evaluation, scorecard, policy, now)
+        stale = _staleness(evaluation, scorecard, policy, now, facts_collected)
         if stale is not None:
             return stale
     result = evaluation.scorecard(scorecard.id)
@@ -141,7 +150,11 @@ def _evaluation_problem(
 
 
 def _staleness(
-    evaluation: EntityEvaluation, scorecard: Scorecard, policy: GatePolicy, now: datetime
+    evaluation: EntityEvaluation,
+    scorecard: Scorecard,
+    policy: GatePolicy,
+    now: datetime,
+    facts_collected: Mapping[str, datetime],
 ) -> str | None:
     assert policy.max_age is not None
     limit = format_duration(policy.max_age)
@@ -157,6 +170,7 @@ def _staleness(
             continue
         for source, stamp in result.fact_timestamps.items():
             moment = parse_timestamp(stamp)
+            moment = max(moment, facts_collected.get(source, moment))
             if oldest is None or moment < oldest[0]:
                 oldest = (moment, source, result.check_id)
     if oldest is not None and now - oldest[0] > policy.max_age:

@@ -181,6 +181,28 @@ class Store(abc.ABC):
         """The history points (changes) of one (entity, source) in time order, within
         [since, until]; the value in force at a time is the last point at or before it."""
 
+    def facts_last_collected(self, evaluation: EntityEvaluation) -> dict[str, datetime]:
+        """Per source whose facts `evaluation` read, when those same values were last
+        collected: the latest fact's time when no change (history point) came after the
+        time read, else the time read. A confirmed result keeps the collection times it
+        read; this says how fresh its facts really are."""
+        ref = evaluation.entity_ref
+        read = {
+            source: parse_timestamp(stamp)
+            for result in evaluation.checks
+            for source, stamp in result.fact_timestamps.items()
+        }
+        latest = self.latest_facts([ref], list(read)).get(ref, {}) if read else {}
+        collected = dict(read)
+        for source, moment in read.items():
+            fact = latest.get(source)
+            if fact is None or fact.timestamp <= moment:
+                continue
+            after = moment + timedelta(microseconds=1)
+            if not self.fact_history(ref, source, after, fact.timestamp):
+                collected[source] = fact.timestamp
+        return collected
+
     # evaluations, kept as facts of source `scorecards`
     def write_evaluations(self, evaluations: Sequence[EntityEvaluation]) -> None:
         self.write_facts([evaluation_fact(e) for e in evaluations])

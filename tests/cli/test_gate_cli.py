@@ -250,6 +250,17 @@ def test_results_older_than_max_age_exit_2(tmp_path: Path) -> None:
     assert "the results are stale: evaluated 3d ago, the maximum age is 1d" in done.stdout
 
 
+def test_results_confirmed_by_a_recent_run_are_judged_within_max_age(tmp_path: Path) -> None:
+    # Scored three days ago; an hour ago a run found nothing changed (same catalog, same
+    # facts collected again) and confirmed the results instead of storing them anew.
+    confirmed = seed_store(tmp_path / "confirmed.db", utcnow() - timedelta(days=3))
+    seed_store(tmp_path / "confirmed.db", utcnow() - timedelta(hours=1))
+    done = gate(
+        "payments-api", "--min-level", "Silver", "--max-age", "1d", cwd=tmp_path, store=confirmed
+    )
+    assert done.returncode == 0, done.stdout
+
+
 def test_giving_both_thresholds_is_bad_input(tmp_path: Path, store_url: str) -> None:
     done = gate(
         "payments-api", "--min-level", "Silver", "--min-score", "60", cwd=tmp_path, store=store_url

@@ -179,6 +179,33 @@ def test_fresh_results_read_from_facts_older_than_max_age_are_undecidable() -> N
     )
 
 
+def test_facts_collected_again_unchanged_since_the_results_read_them_count_as_fresh() -> None:
+    old_facts = {"github": FactSnapshot(NOW - timedelta(days=2), {"dependabot_alerts_critical": 0})}
+    evaluation = evaluate("payments-api", old_facts)
+    collected = {"github": NOW - timedelta(hours=1)}
+    decision = decide_gate(
+        evaluation,
+        definitions(),
+        policy("payments-api", min_level="Silver", max_age=timedelta(days=1)),
+        NOW,
+        facts_collected=collected,
+    )
+    assert decision.decision is Decision.PASS
+
+
+def test_facts_collected_earlier_than_the_results_read_them_change_nothing() -> None:
+    old_facts = {"github": FactSnapshot(NOW - timedelta(days=2), {"dependabot_alerts_critical": 0})}
+    evaluation = evaluate("payments-api", old_facts)
+    decision = decide_gate(
+        evaluation,
+        definitions(),
+        policy("payments-api", min_level="Silver", max_age=timedelta(days=1)),
+        NOW,
+        facts_collected={"github": NOW - timedelta(days=5)},
+    )
+    assert decision.decision is Decision.UNDECIDABLE
+
+
 def test_results_within_max_age_are_judged() -> None:
     evaluation = evaluate("payments-api", now=NOW - timedelta(hours=2))
     decision = gate("payments-api", evaluation, min_level="Silver", max_age=timedelta(days=1))

@@ -12,6 +12,7 @@ from scorecards.errors import ScorecardsError, StoreError
 from scorecards.results import CheckResult, EntityEvaluation, ScorecardResult, Status
 from scorecards.stores import RESULTS_SOURCE, BatchOutcome, Fact, Retention, Run, RunState, Store
 from scorecards.stores.base import MAX_RUN_ERRORS
+from scorecards.timeutil import format_timestamp
 from tests.conftest import NOW
 from tests.stores.conftest import MakeStore
 
@@ -535,6 +536,34 @@ def test_the_evaluation_timeline_of_a_result_never_confirmed_is_its_history(
     store.write_evaluations([first])
     store.write_evaluations([second])
     assert store.evaluation_timeline(API) == [first, second]
+
+
+def reading_github_at(hours: float) -> EntityEvaluation:
+    stamp = format_timestamp(at(hours))
+    return EntityEvaluation(
+        API, at(hours), "v1", [CheckResult("reviews", Status.PASS, None, {"github": stamp})], []
+    )
+
+
+def test_facts_collected_again_unchanged_are_as_fresh_as_their_last_collection(
+    store: Store,
+) -> None:
+    store.write_facts([fact(API, "github", 0, reviews=2)])
+    store.write_facts([fact(API, "github", 6, reviews=2)])
+    assert store.facts_last_collected(reading_github_at(0)) == {"github": at(6)}
+
+
+def test_facts_that_changed_since_a_result_read_them_keep_the_time_it_read(
+    store: Store,
+) -> None:
+    store.write_facts([fact(API, "github", 0, reviews=2)])
+    store.write_facts([fact(API, "github", 6, reviews=1)])
+    store.write_facts([fact(API, "github", 12, reviews=1)])
+    assert store.facts_last_collected(reading_github_at(0)) == {"github": at(0)}
+
+
+def test_facts_a_result_read_that_are_gone_keep_the_time_it_read(store: Store) -> None:
+    assert store.facts_last_collected(reading_github_at(0)) == {"github": at(0)}
 
 
 def test_rescoring_a_run_replaces_its_evaluation_instead_of_adding_one(store: Store) -> None:
