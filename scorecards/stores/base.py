@@ -222,6 +222,12 @@ class Store(abc.ABC):
         """The results of one ref each time they changed, oldest first."""
         return [fact_evaluation(f) for f in self.fact_history(ref, RESULTS_SOURCE, since, until)]
 
+    def evaluation_histories(self, refs: Sequence[str]) -> dict[str, list[EntityEvaluation]]:
+        """`evaluation_history` of many refs at once (refs without history are left out);
+        stores override it to read them in bulk."""
+        histories = {ref: self.evaluation_history(ref) for ref in refs}
+        return {ref: history for ref, history in histories.items() if history}
+
     def evaluation_timeline(
         self, ref: str, since: datetime | None = None, until: datetime | None = None
     ) -> list[EntityEvaluation]:

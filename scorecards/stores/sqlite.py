@@ -20,6 +20,7 @@ from scorecards.evaluation import FactSnapshot
 from scorecards.incremental import EvaluationStamp
 from scorecards.json_codec import loads
 from scorecards.refs import entity_ref
+from scorecards.results import EntityEvaluation
 from scorecards.stores.base import (
     RESULTS_SOURCE,
     BatchOutcome,
@@ -28,6 +29,7 @@ from scorecards.stores.base import (
     Run,
     Store,
     apply_batch,
+    fact_evaluation,
 )
 from scorecards.stores.sqlite_schema import LATEST_TIMESTAMP, WITH_RESULT_STAMPS, create_schema
 from scorecards.timeutil import format_timestamp, parse_timestamp
@@ -309,6 +311,20 @@ class SQLiteStore(Store):
             sql += " AND timestamp <= ?"
             params.append(format_timestamp(until))
         return [_fact(row) for row in self._query(sql + " ORDER BY timestamp", params)]
+
+    def evaluation_histories(self, refs: Sequence[str]) -> dict[str, list[EntityEvaluation]]:
+        # One query per chunk of refs: reports read the history of the whole catalog.
+        histories: dict[str, list[EntityEvaluation]] = {}
+        for chunk in _chunks(refs):
+            marks = ",".join("?" * len(chunk))
+            rows = self._query(
+                "SELECT entity, source, timestamp, facts FROM facts_history "
+                f"WHERE source = ? AND entity IN ({marks}) ORDER BY entity, timestamp",
+                [RESULTS_SOURCE, *chunk],
+            )
+            for row in rows:
+                histories.setdefault(row[0], []).append(fact_evaluation(_fact(row)))
+        return histories
 
     # runs
     def create_run(self, run: Run) -> None:

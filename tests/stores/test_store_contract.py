@@ -474,6 +474,27 @@ def test_evaluation_history_keeps_one_entry_per_changed_result(store: Store) -> 
     assert store.evaluation_history(API, since=at(1)) == [second]
 
 
+def test_histories_of_many_refs_are_each_ref_s_history_leaving_out_refs_without_one(
+    store: Store,
+) -> None:
+    store.write_evaluations([evaluation(API, 0, 50.0), evaluation(LEDGER, 1, 60.0)])
+    store.write_evaluations([evaluation(API, 6, 75.0)])
+    histories = store.evaluation_histories([API, LEDGER, WEB])
+    assert histories == {
+        API: store.evaluation_history(API),
+        LEDGER: store.evaluation_history(LEDGER),
+    }
+    assert [e.evaluated_at for e in histories[API]] == [at(0), at(6)]
+
+
+def test_histories_of_more_refs_than_one_query_takes_come_back_whole(store: Store) -> None:
+    refs = [f"component:default/service-{index:04d}" for index in range(1100)]
+    store.write_evaluations([evaluation(ref, 0, 50.0) for ref in refs])
+    histories = store.evaluation_histories(refs)
+    assert len(histories) == 1100
+    assert histories[refs[777]] == [evaluation(refs[777], 0, 50.0)]
+
+
 def test_a_confirmed_result_is_evaluated_at_the_confirmation_without_a_history_point(
     store: Store,
 ) -> None:
