@@ -47,8 +47,14 @@ class CheckResult:
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> CheckResult:
-        status = _STATUSES.get(data["status"]) or Status(data["status"])
-        return cls(data["check"], status, data.get("message"), dict(data.get("facts", {})))
+        status = data["status"]
+        # The dict is the caller's freshly decoded JSON, so its `facts` need no copy.
+        return cls(
+            data["check"],
+            _STATUSES.get(status) or Status(status),
+            data.get("message"),
+            data.get("facts") or {},
+        )
 
 
 @dataclass(slots=True)

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from fastapi import Request
@@ -16,6 +16,7 @@ from fastapi import Request
 from scorecards.api.metrics import Metrics
 from scorecards.definitions.compiled import Definitions
 from scorecards.definitions.loader import load_definitions
+from scorecards.reports.inputs import ReportInputsCache
 from scorecards.settings import Settings
 from scorecards.stores.base import Store
 
@@ -57,6 +58,7 @@ class ApiContext:
     metrics: Metrics
     embedded_runs: EmbeddedRuns
     tokens: tuple[str, ...] = ()
+    report_inputs: ReportInputsCache = field(default_factory=ReportInputsCache)
 
 
 def accepted_tokens(settings: Settings) -> tuple[str, ...]:

@@ -21,7 +21,7 @@ from scorecards.errors import CatalogError
 from scorecards.refs import normalize_ref
 from scorecards.reports.campaigns import campaign_report, campaign_reports
 from scorecards.reports.exports import Report, campaign_summary_json, report_csv, report_json
-from scorecards.reports.inputs import ReportError, read_report_inputs
+from scorecards.reports.inputs import ReportError
 from scorecards.reports.teams import team_report
 from scorecards.reports.timeline import parse_since
 from scorecards.reports.trends import trend_report
@@ -55,7 +55,7 @@ def get_team_report(
     context: ApiContext = Depends(get_context),
 ) -> Any:
     now = _at(at)
-    inputs = read_report_inputs(context.store)
+    inputs = context.report_inputs.get(context.store)
     report = _answer_404(
         lambda: team_report(inputs, context.definitions.current, now, _since(since, now), scorecard)
     )
@@ -66,7 +66,7 @@ def get_team_report(
 def list_campaigns(
     at: str | None = AT_QUERY, context: ApiContext = Depends(get_context)
 ) -> list[dict[str, Any]]:
-    inputs = read_report_inputs(context.store, with_facts=True)
+    inputs = context.report_inputs.get(context.store)
     reports = campaign_reports(inputs, context.definitions.current, _at(at))
     return [campaign_summary_json(report) for report in reports]
 
@@ -88,7 +88,7 @@ def get_campaign(
     if campaign_id not in definitions.campaigns:
         known = ", ".join(definitions.campaigns) or "none"
         raise ApiError(404, f"no campaign '{campaign_id}' — the campaigns are: {known}")
-    inputs = read_report_inputs(context.store, with_facts=True)
+    inputs = context.report_inputs.get(context.store)
     report = campaign_report(inputs, definitions, campaign_id, _at(at))
     return _respond(request, report, output_format, f"campaign-{campaign_id}")
 
@@ -116,7 +116,7 @@ def get_trends(
     team_ref = _ref("team", team, "group")
     if entity_ref is not None and team_ref is not None:
         raise ApiError(422, "give entity or team, not both")
-    inputs = read_report_inputs(context.store)
+    inputs = context.report_inputs.get(context.store)
     report = _answer_404(
         lambda: trend_report(
             inputs,

@@ -28,7 +28,7 @@ from scorecards.dashboard.report_views import (
 from scorecards.errors import CatalogError
 from scorecards.refs import normalize_ref
 from scorecards.reports.campaigns import campaign_report, campaign_reports
-from scorecards.reports.inputs import ReportError, read_report_inputs
+from scorecards.reports.inputs import ReportError
 from scorecards.reports.teams import team_report
 from scorecards.reports.trends import trend_report
 from scorecards.sources.github_org import NoListingsError, report_from_store
@@ -78,7 +78,7 @@ def problem_page(
 def overview_page(context: ApiContext = Depends(get_context)) -> HTMLResponse:
     now = utcnow()
     definitions = context.definitions.current
-    inputs = read_report_inputs(context.store)
+    inputs = context.report_inputs.get(context.store)
     overview = build_overview(definitions, list(inputs.latest.values()))
     trend = trend_report(inputs, definitions, now, since=now - TREND_DAYS)
     names = {s.id: s.spec.name for s in definitions.scorecards.values()}
@@ -112,7 +112,7 @@ def teams_page(
         return problem_page(
             context, f"since {since} is in the future.", ("/teams", "Teams"), status=422
         )
-    inputs = read_report_inputs(context.store)
+    inputs = context.report_inputs.get(context.store)
     report = team_report(inputs, definitions, now, since=start, scorecard_id=selected)
     section = team_sections(report, href_of=lambda team: list_path(team=team))[0]
     return page(
@@ -130,7 +130,7 @@ def teams_page(
 @router.get("/campaigns", response_class=HTMLResponse)
 def campaigns_page(context: ApiContext = Depends(get_context)) -> HTMLResponse:
     now = utcnow()
-    inputs = read_report_inputs(context.store, with_facts=True)
+    inputs = context.report_inputs.get(context.store)
     reports = campaign_reports(inputs, context.definitions.current, now)
     return page("campaigns.html", context, "/campaigns", now, campaigns=reports)
 
@@ -138,7 +138,7 @@ def campaigns_page(context: ApiContext = Depends(get_context)) -> HTMLResponse:
 @router.get("/campaigns/{campaign_id}", response_class=HTMLResponse)
 def campaign_page(campaign_id: str, context: ApiContext = Depends(get_context)) -> HTMLResponse:
     now = utcnow()
-    inputs = read_report_inputs(context.store, with_facts=True)
+    inputs = context.report_inputs.get(context.store)
     try:
         report = campaign_report(inputs, context.definitions.current, campaign_id, now)
     except ReportError as exc:
