@@ -11,7 +11,8 @@ from collections.abc import Sequence
 from typing import Any
 
 import lark
-from celpy.celparser import CELParser
+
+from scorecards.cel import parse_tree
 
 Path = tuple[str, ...]
 # Always present on entities the catalog serves (scorecards fills in the same).
@@ -33,8 +34,6 @@ WRAPPERS = frozenset(
     }
 )
 
-_PARSER = CELParser()
-
 
 def unguarded_reads(source: str, preconditions: Sequence[str] = ()) -> list[str]:
     """Dotted names of optional fields `source` reads without a guard, in order.
@@ -45,9 +44,9 @@ def unguarded_reads(source: str, preconditions: Sequence[str] = ()) -> list[str]
     reads: list[Path] = []
     guards: list[Path] = []
     try:
-        _walk(_PARSER.parse(source), reads, guards)
+        _walk(parse_tree(source), reads, guards)
         for precondition in preconditions:
-            _walk(_PARSER.parse(precondition), [], guards)
+            _walk(parse_tree(precondition), [], guards)
     except Exception:  # syntax errors are reported by the compiler, not here
         return []
     found: list[str] = []
