@@ -63,16 +63,9 @@ def render_markdown(definitions: Definitions, folder: str = "checks/") -> str:
 
 def _overview(definitions: Definitions, folder: str) -> str:
     packs = sorted({_pack(check.location.file) for check in definitions.checks.values()})
-    counts = [
-        _count(len(definitions.checks), "check"),
-        _count(len(definitions.scorecards), "scorecard"),
-        _count(len(definitions.campaigns), "campaign"),
-        _count(len(definitions.exemptions), "exemption"),
-    ]
-    if definitions.sources:
-        counts.append(_count(len(definitions.sources), "source"))
     return (
-        f"{', '.join(counts)} defined in `{folder}` ({', '.join(f'`{pack}`' for pack in packs)})."
+        f"{definitions.counts()} defined in `{folder}` "
+        f"({', '.join(f'`{pack}`' for pack in packs)})."
     )
 
 
@@ -290,7 +283,3 @@ def _tidy(expression: str) -> str:
 
 def _number(value: float) -> str:
     return f"{value:g}"
-
-
-def _count(number: int, noun: str) -> str:
-    return f"{number} {noun}{'' if number == 1 else 's'}"

@@ -53,10 +53,7 @@ def validate(
         err.print(f"warning: {warning}", markup=False)
     tests = sum(len(c.spec.tests) for c in definitions.checks.values())
     out.print(
-        f"ok: {len(definitions.checks)} checks, {len(definitions.scorecards)} scorecards, "
-        f"{len(definitions.campaigns)} campaigns, {len(definitions.exemptions)} exemptions, "
-        f"{len(definitions.sources)} sources; {tests} inline tests passed "
-        f"(version {definitions.version})",
+        f"ok: {definitions.counts()}; {tests} inline tests passed (version {definitions.version})",
         markup=False,
     )
 

@@ -107,5 +107,17 @@ class Definitions:
     warnings: tuple[Problem, ...] = ()
     max_ages: Mapping[str, timedelta] = field(default_factory=dict)  # source id -> default maxAge
 
+    def counts(self) -> str:
+        """What the definitions hold, e.g. `45 checks, 7 scorecards, ..., 1 source`."""
+        counted = [
+            (len(self.checks), "check"),
+            (len(self.scorecards), "scorecard"),
+            (len(self.campaigns), "campaign"),
+            (len(self.exemptions), "exemption"),
+        ]
+        if self.sources:
+            counted.append((len(self.sources), "source"))
+        return ", ".join(f"{n} {noun}{'' if n == 1 else 's'}" for n, noun in counted)
+
     def max_age(self, check: Check, source: str) -> timedelta | None:
         return check.spec.max_age or self.max_ages.get(source)

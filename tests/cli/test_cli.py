@@ -96,7 +96,7 @@ def test_validate_passes_on_the_bundled_packs(tmp_path: Path) -> None:
 def test_validate_reads_the_definitions_folder_from_the_environment(tmp_path: Path) -> None:
     process = scorecards("validate", cwd=tmp_path, SCORECARDS_DEFINITIONS=str(SMALL / "checks"))
     assert process.returncode == 0, process.stderr
-    assert process.stdout.startswith("ok: 2 checks, 1 scorecards")
+    assert process.stdout.startswith("ok: 2 checks, 1 scorecard, 0 campaigns")
 
 
 @dataclass(frozen=True)
