@@ -42,6 +42,7 @@ from scorecards.entities import Entity
 from scorecards.errors import ConfigurationError, StoreError
 from scorecards.json_codec import loads
 from scorecards.refs import entity_ref
+from scorecards.results import EntityEvaluation
 from scorecards.stores.base import (
     MAX_RUN_ERRORS,
     RESULTS_SOURCE,
@@ -51,6 +52,7 @@ from scorecards.stores.base import (
     Run,
     RunState,
     Store,
+    fact_evaluation,
 )
 from scorecards.stores.redis_scripts import (
     CONFIRM,
@@ -204,6 +206,21 @@ class RedisStore(Store):
             ),
         )
         return [_fact(ref, source, record) for record in records]
+
+    def evaluation_histories(self, refs: Sequence[str]) -> dict[str, list[EntityEvaluation]]:
+        # Pipelined: reports read the history of the whole catalog.
+        histories: dict[str, list[EntityEvaluation]] = {}
+        for chunk in _chunks(refs):
+            with self._client.pipeline(transaction=False) as pipe:
+                for ref in chunk:
+                    pipe.zrange(self._history(ref, RESULTS_SOURCE), 0, -1)
+                replies = pipe.execute()
+            for ref, records in zip(chunk, replies, strict=True):
+                if records:
+                    histories[ref] = [
+                        fact_evaluation(_fact(ref, RESULTS_SOURCE, record)) for record in records
+                    ]
+        return histories
 
     # runs
     def _run_keys(self, run_id: str) -> tuple[str, str, str]:
