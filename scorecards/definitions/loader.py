@@ -7,16 +7,13 @@ service keeps its previous, good definitions.
 
 from __future__ import annotations
 
-import difflib
 import hashlib
 import json
 from collections.abc import Iterator, Mapping
-from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-import yaml
 from pydantic import BaseModel, ValidationError
 
 from scorecards.cel import Expression, compile_expression
@@ -25,14 +22,12 @@ from scorecards.definitions.compiled import (
     Check,
     Definitions,
     Exemption,
-    Location,
     Scorecard,
     Source,
 )
 from scorecards.definitions.guards import unguarded_reads
+from scorecards.definitions.reading import SPEC_TYPES, Item, did_you_mean, read_items
 from scorecards.definitions.specs import (
-    TOP_LEVEL_KEYS,
-    CampaignSpec,
     CheckSpec,
     ExemptionSpec,
     ScorecardSpec,
@@ -43,52 +38,13 @@ from scorecards.errors import CatalogError, CelSyntaxError, DefinitionsError, Pr
 from scorecards.refs import normalize_ref
 from scorecards.scoring import LevelRule
 from scorecards.timeutil import utcnow
-from scorecards.yamlfile import describe_yaml_error, line_of, load_located
 
-SPEC_TYPES: dict[str, type[BaseModel]] = {
-    "checks": CheckSpec,
-    "scorecards": ScorecardSpec,
-    "campaigns": CampaignSpec,
-    "exemptions": ExemptionSpec,
-    "sources": SourceSpec,
-}
 CEL_FIELDS = {
     "checks": ("applies", "rule", "message"),
     "scorecards": ("applies",),
     "campaigns": ("applies",),
     "sources": ("applies", "url"),
 }
-KIND_NAMES = {
-    "checks": "check",
-    "scorecards": "scorecard",
-    "campaigns": "campaign",
-    "exemptions": "exemption",
-    "sources": "source",
-}
-
-
-@dataclass
-class _Item:
-    section: str
-    data: Any
-    location: Location
-    spec: Any = None
-
-    @property
-    def kind(self) -> str:
-        return KIND_NAMES[self.section]
-
-    @property
-    def id(self) -> str | None:
-        key = "check" if self.section == "exemptions" else "id"
-        value = self.data.get(key) if isinstance(self.data, dict) else None
-        return str(value) if value is not None else None
-
-    def line(self, *path: str | int) -> int:
-        return line_of(self.data, tuple(path), self.location.line)
-
-    def problem(self, message: str, *path: str | int, **extra: str | None) -> Problem:
-        return Problem(self.location.file, self.line(*path), self.kind, self.id, message, **extra)
 
 
 def load_definitions(
@@ -105,7 +61,7 @@ def load_definitions(
     """
     root = Path(folder)
     problems: list[Problem] = []
-    items = list(_read_items(root, problems))
+    items = list(read_items(root, problems))
     for item in items:
         _validate_item(item, problems)
     valid = [item for item in items if item.spec is not None]
@@ -125,120 +81,7 @@ def load_definitions(
     return definitions
 
 
-def _display(path: Path) -> str:
-    try:
-        return str(path.resolve().relative_to(Path.cwd()))
-    except ValueError:
-        return str(path)
-
-
-def _definition_files(root: Path) -> list[Path]:
-    return sorted(p for pattern in ("*.yaml", "*.yml") for p in root.rglob(pattern))
-
-
-def _read_items(root: Path, problems: list[Problem]) -> Iterator[_Item]:
-    if not root.is_dir():
-        problems.append(
-            Problem(
-                _display(root),
-                1,
-                "folder",
-                None,
-                "is not a folder",
-                hint="pass the folder that holds your *.yaml definitions, e.g. checks/",
-            )
-        )
-        return
-    files = _definition_files(root)
-    if not files:
-        problems.append(
-            Problem(
-                _display(root),
-                1,
-                "folder",
-                None,
-                "holds no *.yaml files",
-                hint="definitions live in files such as checks/maturity.yaml",
-            )
-        )
-    for path in files:
-        name = _display(path)
-        try:
-            document = load_located(path.read_text(encoding="utf-8"))
-        except yaml.YAMLError as exc:
-            line, message = describe_yaml_error(path, exc)
-            problems.append(
-                Problem(
-                    name,
-                    line,
-                    "file",
-                    None,
-                    message,
-                    hint="check indentation and quoting around that line",
-                )
-            )
-            continue
-        except (OSError, UnicodeDecodeError) as exc:
-            problems.append(Problem(name, 1, "file", None, f"cannot be read: {exc}"))
-            continue
-        if document is None:
-            continue
-        if not isinstance(document, dict):
-            problems.append(
-                Problem(
-                    name,
-                    1,
-                    "file",
-                    None,
-                    f"top level must be a mapping, got {type(document).__name__}",
-                    hint=f"use the keys {', '.join(TOP_LEVEL_KEYS)}",
-                )
-            )
-            continue
-        yield from _section_items(name, document, problems)
-
-
-def _section_items(name: str, document: Any, problems: list[Problem]) -> Iterator[_Item]:
-    for key, value in document.items():
-        line = line_of(document, (key,))
-        if key not in SPEC_TYPES:
-            problems.append(
-                Problem(
-                    name,
-                    line,
-                    "file",
-                    None,
-                    f"unknown top-level key '{key}'",
-                    hint=_did_you_mean(key, TOP_LEVEL_KEYS),
-                )
-            )
-            continue
-        if value is None:
-            continue
-        if not isinstance(value, list):
-            problems.append(
-                Problem(
-                    name,
-                    line,
-                    "file",
-                    None,
-                    f"'{key}' must be a list, got {type(value).__name__}",
-                    hint=f"write each entry as '- ...' under '{key}:'",
-                )
-            )
-            continue
-        for index, entry in enumerate(value):
-            entry_line = getattr(entry, "line", line + index + 1)
-            yield _Item(key, entry, Location(name, entry_line))
-
-
-def _did_you_mean(word: str, choices: Any) -> str:
-    close = difflib.get_close_matches(word, list(choices), n=1)
-    allowed = ", ".join(choices)
-    return f"did you mean '{close[0]}'? allowed: {allowed}" if close else f"allowed: {allowed}"
-
-
-def _validate_item(item: _Item, problems: list[Problem]) -> None:
+def _validate_item(item: Item, problems: list[Problem]) -> None:
     spec_type = SPEC_TYPES[item.section]
     if not isinstance(item.data, dict):
         problems.append(
@@ -257,12 +100,12 @@ def _validate_item(item: _Item, problems: list[Problem]) -> None:
                 _compile_field(item, (name,), source, problems)
 
 
-def _validation_problem(item: _Item, spec_type: type[BaseModel], error: Any) -> Problem:
+def _validation_problem(item: Item, spec_type: type[BaseModel], error: Any) -> Problem:
     loc = tuple(part for part in error["loc"] if isinstance(part, str | int))
     path = ".".join(str(p) for p in loc) or "entry"
     if error["type"] == "extra_forbidden":
         fields = [f.alias or name for name, f in spec_type.model_fields.items()]
-        return item.problem(f"unknown key '{path}'", *loc, hint=_did_you_mean(str(loc[-1]), fields))
+        return item.problem(f"unknown key '{path}'", *loc, hint=did_you_mean(str(loc[-1]), fields))
     if error["type"] == "missing":
         return item.problem(f"'{path}' is required", *loc)
     value = error.get("input")
@@ -284,8 +127,8 @@ def _hint_for(path: str) -> str | None:
     return hints.get(path.split(".")[-1])
 
 
-def _check_unique_ids(items: list[_Item], problems: list[Problem]) -> None:
-    seen: dict[Any, _Item] = {}
+def _check_unique_ids(items: list[Item], problems: list[Problem]) -> None:
+    seen: dict[Any, Item] = {}
     for item in items:
         key: Any = (
             ("exemption", item.spec.check, item.spec.entity.lower())
@@ -303,9 +146,9 @@ def _check_unique_ids(items: list[_Item], problems: list[Problem]) -> None:
             )
 
 
-def _compile(items: list[_Item], declared: frozenset[str], problems: list[Problem]) -> Definitions:
+def _compile(items: list[Item], declared: frozenset[str], problems: list[Problem]) -> Definitions:
     """Compile every valid entry; entries with problems are left out (and reported)."""
-    by_section: dict[str, list[_Item]] = {section: [] for section in SPEC_TYPES}
+    by_section: dict[str, list[Item]] = {section: [] for section in SPEC_TYPES}
     for item in items:
         by_section[item.section].append(item)
     checks = {c.id: c for item in by_section["checks"] if (c := _compile_check(item, problems))}
@@ -339,7 +182,7 @@ def _compile(items: list[_Item], declared: frozenset[str], problems: list[Proble
 
 
 def _compile_field(
-    item: _Item, path: tuple[str, ...], source: str, problems: list[Problem]
+    item: Item, path: tuple[str, ...], source: str, problems: list[Problem]
 ) -> Expression | None:
     try:
         return compile_expression(source)
@@ -355,7 +198,7 @@ def _compile_field(
         return None
 
 
-def _compile_optional(item: _Item, name: str, problems: list[Problem]) -> Expression | None:
+def _compile_optional(item: Item, name: str, problems: list[Problem]) -> Expression | None:
     """Compile an optional expression; the constant `true` compiles to nothing to run."""
     source = getattr(item.spec, name)
     if source is None or source.strip() == "true":
@@ -363,7 +206,7 @@ def _compile_optional(item: _Item, name: str, problems: list[Problem]) -> Expres
     return _compile_field(item, (name,), source, problems)
 
 
-def _compile_check(item: _Item, problems: list[Problem]) -> Check | None:
+def _compile_check(item: Item, problems: list[Problem]) -> Check | None:
     spec: CheckSpec = item.spec
     count = len(problems)
     applies = _compile_optional(item, "applies", problems)
@@ -379,7 +222,7 @@ def _compile_check(item: _Item, problems: list[Problem]) -> Check | None:
 
 
 def _compile_scorecard(
-    item: _Item, checks: dict[str, Check], declared: frozenset[str], problems: list[Problem]
+    item: Item, checks: dict[str, Check], declared: frozenset[str], problems: list[Problem]
 ) -> Scorecard | None:
     spec: ScorecardSpec = item.spec
     refs = spec.check_refs
@@ -409,7 +252,7 @@ def _compile_scorecard(
 
 
 def _require_known_checks(
-    item: _Item, ids: list[str], declared: frozenset[str], problems: list[Problem]
+    item: Item, ids: list[str], declared: frozenset[str], problems: list[Problem]
 ) -> None:
     for check_id in ids:
         if check_id not in declared:
@@ -417,13 +260,13 @@ def _require_known_checks(
                 item.problem(
                     f"unknown check '{check_id}'",
                     "checks",
-                    hint=_did_you_mean(check_id, sorted(declared)),
+                    hint=did_you_mean(check_id, sorted(declared)),
                 )
             )
 
 
 def _compile_exemption(
-    item: _Item, declared: frozenset[str], problems: list[Problem]
+    item: Item, declared: frozenset[str], problems: list[Problem]
 ) -> Exemption | None:
     spec: ExemptionSpec = item.spec
     if spec.check not in declared:
@@ -431,7 +274,7 @@ def _compile_exemption(
             item.problem(
                 f"unknown check '{spec.check}'",
                 "check",
-                hint=_did_you_mean(spec.check, sorted(declared)),
+                hint=did_you_mean(spec.check, sorted(declared)),
             )
         )
         return None
@@ -443,7 +286,7 @@ def _compile_exemption(
     return Exemption(spec, item.location, ref)
 
 
-def _compile_source(item: _Item, problems: list[Problem]) -> Source | None:
+def _compile_source(item: Item, problems: list[Problem]) -> Source | None:
     spec: SourceSpec = item.spec
     count = len(problems)
     applies = _compile_optional(item, "applies", problems)
@@ -458,7 +301,7 @@ def _compile_source(item: _Item, problems: list[Problem]) -> Source | None:
     return Source(spec, item.location, applies, url, facts)
 
 
-def _source_problems(items: list[_Item], environ: Mapping[str, str] | None) -> Iterator[Problem]:
+def _source_problems(items: list[Item], environ: Mapping[str, str] | None) -> Iterator[Problem]:
     """Header `${VAR}`s (unset ones only when `environ` is given); keys a github source ignores."""
     for item in items:
         if item.section != "sources":
