@@ -140,6 +140,12 @@ class Store(abc.ABC):
         """Insert or replace entity documents (keyed by their lower-cased ref)."""
 
     @abc.abstractmethod
+    def remove_entities(self, refs: Sequence[str]) -> None:
+        """Forget entities that left the catalog: their documents and latest facts and
+        results go, so reports and the API no longer show them; their history stays
+        (retention ages it out) and comes back into view if they return."""
+
+    @abc.abstractmethod
     def get_entities(self, refs: Sequence[str]) -> dict[str, Entity]:
         """The documents of those refs that are known."""
 

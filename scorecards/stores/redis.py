@@ -115,6 +115,16 @@ class RedisStore(Store):
                 pipe.hset(self.key("entities"), mapping=dict(items[start : start + READ_CHUNK]))
             pipe.execute()
 
+    def remove_entities(self, refs: Sequence[str]) -> None:
+        if not refs:
+            return
+        with self._client.pipeline(transaction=True) as pipe:
+            for chunk in _chunks(refs):
+                pipe.hdel(self.key("entities"), *chunk)
+                pipe.delete(*(self.key("facts", ref) for ref in chunk))
+                pipe.srem(self.key("fact-refs"), *chunk)
+            pipe.execute()
+
     def get_entities(self, refs: Sequence[str]) -> dict[str, Entity]:
         found: dict[str, Entity] = {}
         for chunk in _chunks(refs):

@@ -108,6 +108,14 @@ class SQLiteStore(Store):
                 rows,
             )
 
+    def remove_entities(self, refs: Sequence[str]) -> None:
+        with self._transaction() as db:
+            for chunk in _chunks(refs):
+                marks = ",".join("?" * len(chunk))
+                db.execute(f"DELETE FROM entities WHERE ref IN ({marks})", chunk)
+                db.execute(f"DELETE FROM facts_latest WHERE entity IN ({marks})", chunk)
+                db.execute(f"DELETE FROM results_latest WHERE entity IN ({marks})", chunk)
+
     def get_entities(self, refs: Sequence[str]) -> dict[str, Entity]:
         found: dict[str, Entity] = {}
         for chunk in _chunks(refs):

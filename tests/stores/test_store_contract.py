@@ -111,6 +111,42 @@ def test_putting_no_entities_changes_nothing(store: Store) -> None:
     assert store.list_entity_refs() == []
 
 
+def test_a_removed_entity_loses_its_document_latest_facts_and_results(store: Store) -> None:
+    store.put_entities([entity("payments-api"), entity("ledger-service")])
+    store.write_facts([fact(API, "github", 0, archived=False), fact(LEDGER, "github", 0, a=1)])
+    store.write_evaluations([evaluation(API, 0, 50.0), evaluation(LEDGER, 0, 60.0)])
+    store.remove_entities([API])
+    assert store.list_entity_refs() == [LEDGER]
+    assert store.get_entity(API) is None
+    assert list(store.latest_facts()) == [LEDGER]
+    assert list(store.latest_evaluations()) == [LEDGER]
+    assert store.latest_evaluation_stamps([API]) == {}
+
+
+def test_a_removed_entity_keeps_its_history(store: Store) -> None:
+    store.put_entities([entity("payments-api")])
+    store.write_facts([fact(API, "github", 0, archived=False)])
+    store.write_evaluations([evaluation(API, 0, 50.0)])
+    store.remove_entities([API])
+    assert len(store.fact_history(API, "github")) == 1
+    assert store.evaluation_history(API) == [evaluation(API, 0, 50.0)]
+
+
+def test_removing_unknown_or_no_entities_changes_nothing(store: Store) -> None:
+    store.put_entities([entity("payments-api")])
+    store.remove_entities([])
+    store.remove_entities(["component:default/nobody"])
+    assert store.list_entity_refs() == [API]
+
+
+def test_thousands_of_entities_are_removed_in_one_call(store: Store) -> None:
+    documents = [entity(f"service-{index:04d}") for index in range(1234)]
+    store.put_entities(documents)
+    refs = [f"component:default/service-{index:04d}" for index in range(1234)]
+    store.remove_entities(refs[:1200])
+    assert store.list_entity_refs() == refs[1200:]
+
+
 # ------------------------------------------------------------------ facts: latest and history
 
 
