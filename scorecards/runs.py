@@ -50,6 +50,19 @@ def new_run_id(now: datetime) -> str:
     return f"{now:%Y%m%dT%H%M%S}-{uuid.uuid4().hex[:8]}"
 
 
+def prune_missing_entities(store: Store, entities: Sequence[Entity]) -> list[str]:
+    """Remove from the store the entities that are not in `entities` (the whole catalog
+    a run reads), so entities deleted from the catalog leave reports and the API; the
+    refs removed. Opt-in (`scorecards run --prune`, SCORECARDS_PRUNE_MISSING_ENTITIES):
+    a run over part of a catalog must not erase the rest."""
+    if not entities:  # an empty read is more likely a broken catalog than an empty one
+        return []
+    present = {entity_ref(entity) for entity in entities}
+    missing = [ref for ref in store.list_entity_refs() if ref not in present]
+    store.remove_entities(missing)
+    return missing
+
+
 def plan_run(
     store: Store,
     definitions: Definitions,

@@ -43,6 +43,8 @@ class Settings(BaseSettings):
     store_url: str = DEFAULT_STORE_URL
     broker_url: str | None = None
     batch_size: int = Field(default=500, ge=1, le=100_000)
+    # Remove stored entities a run's catalog no longer has (only when the catalog is whole).
+    prune_missing_entities: bool = False
     # Distributed execution (worker/). Seconds unless said otherwise.
     batch_time_limit: float = Field(default=600, gt=0)  # a slower batch is stopped, recorded failed
     visibility_timeout: float | None = Field(default=None, gt=0)  # redeliver unacked; default 2x+60

@@ -23,6 +23,7 @@ from celery.beat import PersistentScheduler
 from scorecards.definitions.compiled import Definitions
 from scorecards.errors import ConfigurationError, DefinitionsError
 from scorecards.inputs import gather_run_inputs
+from scorecards.runs import prune_missing_entities
 from scorecards.schedules import parse_cron
 from scorecards.settings import Settings
 from scorecards.sources.collection import collect_source
@@ -154,6 +155,8 @@ def start_scheduled_run(context: WorkerContext, app: Celery) -> str | None:
             definitions = context.definitions()
             now = utcnow()
             inputs = gather_run_inputs(settings, definitions, now)
+            if settings.prune_missing_entities:
+                prune_missing_entities(context.store, inputs.entities)
             run = start_distributed_run(settings, context.store, definitions, inputs, now, app)
             # Remembered only as long as a lock lives, so a run that never ends blocks no one forever.
             client.set(

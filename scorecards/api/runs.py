@@ -25,7 +25,14 @@ from scorecards.api.metrics import Metrics
 from scorecards.definitions.compiled import Definitions
 from scorecards.errors import CatalogError, ConfigurationError, FactsError
 from scorecards.inputs import RunInputs, gather_run_inputs
-from scorecards.runs import RunPlan, fail_batch, finish_run, plan_run, score_batch
+from scorecards.runs import (
+    RunPlan,
+    fail_batch,
+    finish_run,
+    plan_run,
+    prune_missing_entities,
+    score_batch,
+)
 from scorecards.sources.collection import record_collection
 from scorecards.stores.base import Run
 from scorecards.timeutil import utcnow
@@ -103,7 +110,9 @@ def start_run(context: ApiContext) -> Run:
 
 
 def gather_inputs(context: ApiContext, definitions: Definitions, now: datetime) -> RunInputs:
-    """What `scorecards run` reads; an unreadable catalog or fact file is a 503."""
+    """What `scorecards run` reads; an unreadable catalog or fact file is a 503. With
+    SCORECARDS_PRUNE_MISSING_ENTITIES, stored entities the catalog no longer has are
+    removed, as `scorecards run --prune` does."""
     metrics = context.metrics
     try:
         inputs = gather_run_inputs(context.settings, definitions, now)
@@ -114,6 +123,8 @@ def gather_inputs(context: ApiContext, definitions: Definitions, now: datetime) 
         metrics.source_errors.labels("fact-files").inc()
         raise ApiError(503, f"cannot start a run: {exc}") from None
     count_source_errors(metrics, inputs)
+    if context.settings.prune_missing_entities:
+        prune_missing_entities(context.store, inputs.entities)
     return inputs
 
 

@@ -28,11 +28,12 @@ from scorecards.cli import (
 from scorecards.cli.runs import DEFAULT_WAIT_SECONDS, is_distributed, run_distributed
 from scorecards.definitions.compiled import Definitions
 from scorecards.definitions.loader import load_definitions
+from scorecards.entities import Entity
 from scorecards.errors import DefinitionsError
 from scorecards.inputs import gather_run_inputs
 from scorecards.refs import entity_ref, normalize_ref
-from scorecards.runs import run_in_process
-from scorecards.settings import load_settings
+from scorecards.runs import prune_missing_entities, run_in_process
+from scorecards.settings import Settings, load_settings
 from scorecards.sources.collection import record_collection
 from scorecards.stores import Run
 from scorecards.timeutil import utcnow
@@ -91,6 +92,14 @@ def run(
             "their last result (skipped by default).",
         ),
     ] = False,
+    prune: Annotated[
+        bool | None,
+        typer.Option(
+            "--prune/--no-prune",
+            help="Remove stored entities this catalog no longer has "
+            "[SCORECARDS_PRUNE_MISSING_ENTITIES; default: no-prune].",
+        ),
+    ] = None,
 ) -> None:
     """Collect, evaluate and store scores for every catalog entity."""
     with user_errors():
@@ -101,6 +110,7 @@ def run(
             facts=facts,
             batch_size=batch_size,
             broker_url=broker,
+            prune_missing_entities=prune,
         )
         on_workers = is_distributed(settings, distributed)
         if full and on_workers:
@@ -115,6 +125,8 @@ def run(
         inputs = gather_run_inputs(settings, definitions, now)
         for report in inputs.reports:
             out.print(report.describe(), markup=False)
+        if settings.prune_missing_entities:
+            _prune(settings, inputs.entities)
         if on_workers:
             run_distributed(settings, definitions, inputs, now, wait=wait, timeout=wait_timeout)
             return
@@ -138,6 +150,21 @@ def run(
         if finished.errors:
             for error in finished.errors:
                 err.print(f"error: {error}", markup=False)
+
+
+def _prune(settings: Settings, entities: list[Entity]) -> None:
+    target = open_configured_store(settings)
+    try:
+        removed = prune_missing_entities(target, entities)
+    finally:
+        target.close()
+    if removed:
+        shown = ", ".join(removed[:5]) + (
+            f" and {len(removed) - 5} more" if len(removed) > 5 else ""
+        )
+        out.print(
+            f"removed {len(removed)} entities no longer in the catalog: {shown}", markup=False
+        )
 
 
 @contextmanager
