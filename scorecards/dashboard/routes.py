@@ -205,9 +205,8 @@ def entities_page(
         min_score=min_score,
         below=below,
     )
-    store = context.store
-    refs = store.list_entity_refs()
-    rows = select_entities(store.get_entities(refs), store.latest_evaluations(refs), wanted)
+    inputs = context.report_inputs.get(context.store)
+    rows = select_entities(inputs.entities, inputs.latest, wanted)
     return page(
         "entities.html",
         context,
