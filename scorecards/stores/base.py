@@ -18,6 +18,7 @@ So an entity's history holds one point per change of its results, and
 from __future__ import annotations
 
 import abc
+import json
 from collections.abc import Mapping, Sequence
 from dataclasses import asdict, dataclass, field
 from datetime import datetime, timedelta
@@ -311,6 +312,12 @@ def evaluation_fact(evaluation: EntityEvaluation) -> Fact:
     return Fact(
         evaluation.entity_ref, RESULTS_SOURCE, evaluation.evaluated_at, evaluation.to_dict()
     )
+
+
+def encode_fact_values(values: Mapping[str, Any]) -> str:
+    """Fact values as stored: JSON with sorted keys, so the same values collected again
+    give the same text (and no history point) whatever order their source wrote them in."""
+    return json.dumps(values, default=str, sort_keys=True)
 
 
 def fact_evaluation(fact: Fact) -> EntityEvaluation:

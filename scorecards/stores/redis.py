@@ -52,6 +52,7 @@ from scorecards.stores.base import (
     Run,
     RunState,
     Store,
+    encode_fact_values,
     fact_evaluation,
 )
 from scorecards.stores.redis_scripts import (
@@ -364,7 +365,7 @@ def _score(moment: datetime) -> int:
 
 
 def _record(fact: Fact) -> str:
-    return f"{format_timestamp(fact.timestamp)} {json.dumps(fact.values, default=str)}"
+    return f"{format_timestamp(fact.timestamp)} {encode_fact_values(fact.values)}"
 
 
 def _fact(ref: str, source: str, record: str) -> Fact:

@@ -43,7 +43,6 @@ for i = 1, count do
     redis.call('HSET', latest, source, record)
   end
   redis.call('SADD', KEYS[1], ref)
-  touched[history] = true
 end
 local max_items, max_age = tonumber(ARGV[1]), tonumber(ARGV[2])
 for history in pairs(touched) do

@@ -29,6 +29,7 @@ from scorecards.stores.base import (
     Run,
     Store,
     apply_batch,
+    encode_fact_values,
     fact_evaluation,
 )
 from scorecards.stores.sqlite_schema import LATEST_TIMESTAMP, WITH_RESULT_STAMPS, create_schema
@@ -138,7 +139,7 @@ class SQLiteStore(Store):
                 f.source,
                 stamps.get(f.timestamp)
                 or stamps.setdefault(f.timestamp, format_timestamp(f.timestamp)),
-                json.dumps(f.values, default=str),
+                encode_fact_values(f.values),
             )
             for f in facts
         ]

@@ -202,6 +202,13 @@ def test_a_fact_collected_again_with_the_same_values_only_moves_the_latest_times
     assert store.fact_history(API, "github") == [first]
 
 
+def test_the_same_values_in_another_key_order_are_no_new_history_point(store: Store) -> None:
+    first = fact(API, "github", 0, reviews=2, archived=False)
+    store.write_facts([first])
+    store.write_facts([fact(API, "github", 6, archived=False, reviews=2)])
+    assert store.fact_history(API, "github") == [first]
+
+
 def test_a_fact_with_changed_values_is_a_new_history_point(store: Store) -> None:
     store.write_facts([fact(API, "github", 0, reviews=2)])
     store.write_facts([fact(API, "github", 6, reviews=2)])
