@@ -227,16 +227,16 @@ def entity_page(
         ref = normalize_ref(f"{kind}:{namespace}/{name}")
     except CatalogError as exc:
         return problem_page(context, str(exc), back)
-    store = context.store
-    evaluation = store.latest_evaluations([ref]).get(ref)
-    entity = store.get_entity(ref)
+    inputs = context.report_inputs.get(context.store)
+    evaluation = inputs.latest.get(ref)
+    entity = inputs.entities.get(ref)
     if evaluation is None:
         if entity is not None:
             return problem_page(
                 context, f"{ref} has not been scored yet: run `scorecards run`.", back
             )
         return problem_page(context, f"There is no entity {ref} in the store.", back)
-    history = store.evaluation_timeline(ref)
+    history = inputs.history.get(ref, ())
     view = build_entity_page(ref, entity, evaluation, history, context.definitions.current)
     return page(
         "entity.html",

@@ -6,6 +6,7 @@ report function takes the `ReportInputs` it returns, so reports are pure.
 
 from __future__ import annotations
 
+import bisect
 import gc
 import threading
 import time
@@ -41,11 +42,10 @@ class ReportInputs:
 
     def evaluation_at(self, ref: str, moment: datetime) -> EntityEvaluation | None:
         """The entity's results as they stood at `moment`: its last point at or before it."""
-        found: EntityEvaluation | None = None
-        for evaluation in self.history.get(ref, ()):
-            if evaluation.evaluated_at > moment:
-                break
-            found = evaluation
+        history = self.history.get(ref, ())
+        # History is oldest first; every report asks this of every entity, often for now.
+        index = bisect.bisect_right(history, moment, key=lambda e: e.evaluated_at)
+        found = history[index - 1] if index else None
         if found is None:
             latest = self.latest.get(ref)
             if latest is not None and latest.evaluated_at <= moment and not self.history.get(ref):
