@@ -100,7 +100,7 @@ def _evaluate_check(
     # The hot loop of a run: most checks end at `applies`, so that path stays short.
     check_id = check.spec.id
     if check.applies is not None:
-        applies = _run_predicate(check.applies, activation, "applies")
+        applies = run_predicate(check.applies, activation, "applies")
         if applies is False:
             return CheckResult(check_id, Status.SKIP)
         if applies is not True:
@@ -120,7 +120,7 @@ def _evaluate_check(
         missing = _missing_facts(definitions, check, facts, now)
         if missing is not None:
             return CheckResult(check_id, Status.UNKNOWN, missing, timestamps)
-    outcome = _run_predicate(check.rule, activation, "rule")
+    outcome = run_predicate(check.rule, activation, "rule")
     if outcome is True:
         return CheckResult(check_id, Status.PASS, None, timestamps)
     if outcome is False:
@@ -133,7 +133,7 @@ def score_scorecard(
 ) -> ScorecardResult | None:
     """Score and level of one scorecard, or None when it does not apply."""
     if scorecard.applies is not None:
-        applies = _run_predicate(scorecard.applies, activation, "applies")
+        applies = run_predicate(scorecard.applies, activation, "applies")
         if isinstance(applies, str):
             return ScorecardResult(scorecard.id, None, None, count_statuses(()), applies)
         if not applies:
@@ -144,7 +144,7 @@ def score_scorecard(
     return ScorecardResult(scorecard.id, score, level, count_statuses(s for s, _ in weighted))
 
 
-def _run_predicate(expression: Any, activation: Activation, what: str) -> bool | str:
+def run_predicate(expression: Any, activation: Activation, what: str) -> bool | str:
     """True/False, or the error text when it raised or did not return a bool."""
     try:
         value = expression.evaluate(activation)

@@ -21,7 +21,7 @@ from enum import StrEnum
 
 from scorecards.cel import make_activation
 from scorecards.definitions.compiled import Campaign, Definitions
-from scorecards.errors import CelEvaluationError
+from scorecards.evaluation import run_predicate
 from scorecards.reports.inputs import ReportError, ReportInputs
 from scorecards.reports.ownership import Ownership
 from scorecards.reports.timeline import days_between, last_each_day_until
@@ -98,21 +98,27 @@ def campaign_report(
     if campaign is None:
         known = ", ".join(definitions.campaigns) or "none"
         raise ReportError(f"no campaign '{campaign_id}' — the definitions have: {known}")
-    return _report(inputs, definitions, campaign, now)
+    return _report(inputs, definitions, campaign, now, Ownership.of(inputs.entities.values()))
 
 
 def campaign_reports(
     inputs: ReportInputs, definitions: Definitions, now: datetime
 ) -> list[CampaignReport]:
     """Every campaign's progress, nearest deadline first."""
-    reports = [_report(inputs, definitions, c, now) for c in definitions.campaigns.values()]
+    ownership = Ownership.of(inputs.entities.values())
+    reports = [
+        _report(inputs, definitions, c, now, ownership) for c in definitions.campaigns.values()
+    ]
     return sorted(reports, key=lambda r: (r.deadline, r.campaign_id))
 
 
 def _report(
-    inputs: ReportInputs, definitions: Definitions, campaign: Campaign, now: datetime
+    inputs: ReportInputs,
+    definitions: Definitions,
+    campaign: Campaign,
+    now: datetime,
+    ownership: Ownership,
 ) -> CampaignReport:
-    ownership = Ownership.of(inputs.entities.values())
     scope, errors = _scope(inputs, campaign, now)
     spec = campaign.spec
     today = now.date()
@@ -192,12 +198,10 @@ def _scope(
     for ref in sorted(inputs.entities):
         facts = {s: f.values for s, f in inputs.facts.get(ref, {}).items()}
         activation = make_activation(inputs.entities[ref], facts, now)
-        try:
-            applies = campaign.applies.evaluate(activation)
-        except CelEvaluationError as exc:
-            errors.append((ref, f"applies raised: {exc}"))
-            continue
-        if applies is True or (applies is not False and bool(applies)):
+        applies = run_predicate(campaign.applies, activation, "applies")
+        if isinstance(applies, str):
+            errors.append((ref, applies))
+        elif applies:
             scope.append(ref)
     return scope, errors
 

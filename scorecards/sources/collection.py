@@ -26,10 +26,10 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from scorecards.cel import cel_type_name, is_bool, make_activation
+from scorecards.cel import make_activation
 from scorecards.definitions.compiled import Definitions, Source
 from scorecards.entities import Entity
-from scorecards.errors import CelEvaluationError
+from scorecards.evaluation import run_predicate
 from scorecards.refs import entity_ref
 from scorecards.settings import Settings
 from scorecards.sources import github, http
@@ -307,19 +307,9 @@ def _targets(
     for entity in entities:
         ref = entity_ref(entity)
         if source.applies is not None:
-            try:
-                applies = source.applies.evaluate(make_activation(entity, {}, now))
-            except CelEvaluationError as exc:
-                _fail(report, redactor, ref, f"applies raised: {exc} — in: {source.spec.applies}")
-                continue
-            if not is_bool(applies):
-                _fail(
-                    report,
-                    redactor,
-                    ref,
-                    f"applies must return bool, got {cel_type_name(applies)} — "
-                    f"in: {source.spec.applies}",
-                )
+            applies = run_predicate(source.applies, make_activation(entity, {}, now), "applies")
+            if isinstance(applies, str):
+                _fail(report, redactor, ref, f"{applies} — in: {source.spec.applies}")
                 continue
             if not applies:
                 report.skipped += 1
