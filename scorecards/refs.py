@@ -17,7 +17,9 @@ def entity_ref(entity: Mapping[str, Any]) -> str:
     return f"{entity['kind']}:{namespace}/{metadata['name']}".lower()
 
 
-def parse_ref(ref: str, default_kind: str | None = None) -> tuple[str, str, str]:
+def parse_ref(
+    ref: str, default_kind: str | None = None, default_namespace: str = DEFAULT_NAMESPACE
+) -> tuple[str, str, str]:
     """Split `kind:namespace/name` (namespace and, with a default, kind optional)."""
     text = ref.strip()
     kind, sep, rest = text.partition(":")
@@ -30,7 +32,7 @@ def parse_ref(ref: str, default_kind: str | None = None) -> tuple[str, str, str]
         kind, rest = default_kind, text
     namespace, sep, name = rest.partition("/")
     if not sep:
-        namespace, name = DEFAULT_NAMESPACE, rest
+        namespace, name = default_namespace, rest
     if not kind or not namespace or not name:
         raise CatalogError(
             f"entity ref '{ref}' is malformed — write it as kind:namespace/name, "
@@ -46,22 +48,16 @@ def normalize_ref(ref: str, default_kind: str | None = None) -> str:
 
 
 def resolve_ref(value: Any, default_kind: str | None, default_namespace: str) -> str | None:
-    """A ref as written in a spec field (bare names in `default_namespace`, as Backstage
-    resolves them relative to the entity that writes them), completed and lower-cased; None when malformed.
+    """A ref as written in a spec field, completed and lower-cased; None when malformed.
 
-    Without a `default_kind` the ref must name its kind (as `spec.dependsOn` must).
+    Bare names are in `default_namespace`, as Backstage resolves them relative to the
+    entity that writes them. Without a `default_kind` the ref must name its kind (as
+    `spec.dependsOn` must).
     """
-    if not isinstance(value, str) or not value.strip():
+    if not isinstance(value, str):
         return None
-    text = value.strip()
-    kind, sep, rest = text.partition(":")
-    if not sep:
-        if default_kind is None:
-            return None
-        kind, rest = default_kind, text
-    namespace, sep, name = rest.partition("/")
-    if not sep:
-        namespace, name = default_namespace, rest
-    if not kind or not namespace or not name or "/" in name:
+    try:
+        kind, namespace, name = parse_ref(value, default_kind, default_namespace)
+    except CatalogError:
         return None
-    return f"{kind}:{namespace}/{name}".lower()
+    return None if "/" in name else f"{kind}:{namespace}/{name}"
