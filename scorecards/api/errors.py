@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Sequence
+from datetime import datetime
 from typing import Any
 
 from fastapi import FastAPI, Request
@@ -17,6 +18,7 @@ from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from scorecards.errors import ScorecardsError, StoreError
+from scorecards.timeutil import parse_timestamp
 
 log = logging.getLogger("scorecards.api")
 
@@ -52,6 +54,20 @@ class ApiError(Exception):
         self.name = name or ERROR_NAMES.get(status, "Error")
         self.details = list(details)
         self.headers = headers
+
+
+def query_time(name: str, text: str | None) -> datetime | None:
+    """The RFC 3339 time of query parameter `name`; a 422 naming it when malformed."""
+    if text is None:
+        return None
+    try:
+        return parse_timestamp(text)
+    except ValueError:
+        raise ApiError(
+            422,
+            f"{name}={text!r} is not an RFC 3339 time, e.g. 2026-11-01T00:00:00Z",
+            details=[{"field": f"query.{name}", "message": "not an RFC 3339 time"}],
+        ) from None
 
 
 def error_body(

@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import Any
 
 from fastapi import APIRouter, Depends, Query
 
 from scorecards.api.auth import require_read
 from scorecards.api.context import ApiContext, get_context
-from scorecards.api.errors import ApiError
+from scorecards.api.errors import ApiError, query_time
 from scorecards.api.explanations import (
     check_definition,
     entity_explanation,
@@ -22,7 +21,6 @@ from scorecards.errors import CatalogError
 from scorecards.refs import normalize_ref
 from scorecards.results import EntityEvaluation
 from scorecards.stores.base import Store
-from scorecards.timeutil import parse_timestamp
 
 router = APIRouter(prefix="/api/v1", tags=["native"], dependencies=[Depends(require_read)])
 NO_LEVEL = "none"
@@ -112,7 +110,7 @@ def get_entity_history(
 ) -> dict[str, Any]:
     ref = _ref(kind, namespace, name)
     store = context.store
-    history = store.evaluation_timeline(ref, _time("since", since), _time("until", until))
+    history = store.evaluation_timeline(ref, query_time("since", since), query_time("until", until))
     if not history and not _is_known(store, ref):
         raise ApiError(404, _missing(False, ref))
     return {"entity": ref, "points": [history_point(e, scorecard) for e in history]}
@@ -166,19 +164,6 @@ def _ref(kind: str, namespace: str, name: str) -> str:
         return normalize_ref(f"{kind}:{namespace}/{name}")
     except CatalogError as exc:
         raise ApiError(400, str(exc)) from None
-
-
-def _time(name: str, text: str | None) -> datetime | None:
-    if text is None:
-        return None
-    try:
-        return parse_timestamp(text)
-    except ValueError:
-        raise ApiError(
-            422,
-            f"{name}={text!r} is not an RFC 3339 time, e.g. 2026-11-01T00:00:00Z",
-            details=[{"field": f"query.{name}", "message": "not an RFC 3339 time"}],
-        ) from None
 
 
 def _is_known(store: Store, ref: str) -> bool:

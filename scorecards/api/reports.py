@@ -16,7 +16,7 @@ from fastapi.responses import JSONResponse, Response
 
 from scorecards.api.auth import require_read
 from scorecards.api.context import ApiContext, get_context
-from scorecards.api.errors import ApiError
+from scorecards.api.errors import ApiError, query_time
 from scorecards.errors import CatalogError
 from scorecards.refs import normalize_ref
 from scorecards.reports.campaigns import campaign_report, campaign_reports
@@ -26,7 +26,7 @@ from scorecards.reports.teams import team_report
 from scorecards.reports.timeline import parse_since
 from scorecards.reports.trends import trend_report
 from scorecards.sources.github_org import NoListingsError, report_from_store
-from scorecards.timeutil import parse_timestamp, utcnow
+from scorecards.timeutil import utcnow
 
 router = APIRouter(prefix="/api/v1", tags=["reports"], dependencies=[Depends(require_read)])
 Format = Literal["json", "csv"] | None
@@ -157,7 +157,7 @@ def get_completeness(
     if include_forks is not None:
         changes["completeness_include_forks"] = include_forks
     settings = context.settings.model_copy(update=changes)
-    moment = _at(at) if at is not None else None
+    moment = query_time("at", at)
     try:
         report = report_from_store(context.store, settings, moment)
     except NoListingsError as exc:
@@ -186,16 +186,7 @@ def _respond(request: Request, report: Report, output_format: Format, name: str)
 
 
 def _at(text: str | None) -> datetime:
-    if text is None:
-        return utcnow()
-    try:
-        return parse_timestamp(text)
-    except ValueError:
-        raise ApiError(
-            422,
-            f"at={text!r} is not an RFC 3339 time, e.g. 2026-11-01T00:00:00Z",
-            details=[{"field": "query.at", "message": "not an RFC 3339 time"}],
-        ) from None
+    return query_time("at", text) or utcnow()
 
 
 def _since(text: str | None, now: datetime) -> datetime | None:
