@@ -10,6 +10,7 @@ from __future__ import annotations
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
+from datetime import datetime
 from typing import Annotated
 
 import typer
@@ -18,6 +19,7 @@ from rich.console import Console
 from scorecards.errors import DefinitionsError, ScorecardsError
 from scorecards.settings import Settings
 from scorecards.stores import Store, open_store
+from scorecards.timeutil import parse_timestamp, utcnow
 
 EXIT_FINDINGS = 1
 EXIT_BAD_INPUT = 2
@@ -63,6 +65,18 @@ def user_errors() -> Iterator[None]:
 
 def open_configured_store(settings: Settings) -> Store:
     return open_store(settings.store_url)
+
+
+def time_option(at: str | None) -> datetime:
+    """`--at` as a time (default: now); exit 2 saying what is wrong when malformed."""
+    try:
+        return parse_timestamp(at) if at else utcnow()
+    except ValueError:
+        err.print(
+            f"error: --at '{at}' is not an RFC 3339 time — e.g. 2026-11-25T12:00:00Z",
+            markup=False,
+        )
+        raise typer.Exit(EXIT_BAD_INPUT) from None
 
 
 def main() -> None:

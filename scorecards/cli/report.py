@@ -19,6 +19,7 @@ from scorecards.cli import (
     err,
     open_configured_store,
     out,
+    time_option,
     user_errors,
 )
 from scorecards.dashboard.report_html import render_report_html
@@ -34,7 +35,6 @@ from scorecards.reports.timeline import parse_since
 from scorecards.reports.trends import trend_report
 from scorecards.settings import load_settings
 from scorecards.sources.github_org import report_from_store
-from scorecards.timeutil import parse_timestamp, utcnow
 
 FORMATS = ("table", "csv", "json", "html")
 GROUPINGS = ("owner",)
@@ -93,7 +93,7 @@ def report_command(
     (--campaign), score trends (--trend, --entity, --team), or catalog completeness
     (--completeness)."""
     _check_options(by, output_format, campaign, trend or bool(entity or team))
-    now = _time_at(at)
+    now = time_option(at)
     if completeness:
         with user_errors():
             settings = load_settings(store_url=store)
@@ -130,17 +130,6 @@ def _check_options(by: str, output_format: str, campaign: str | None, is_trend: 
     if problem is not None:
         err.print(f"error: {problem}", markup=False)
         raise typer.Exit(EXIT_BAD_INPUT)
-
-
-def _time_at(at: str | None) -> datetime:
-    try:
-        return parse_timestamp(at) if at else utcnow()
-    except ValueError:
-        err.print(
-            f"error: --at '{at}' is not an RFC 3339 time — e.g. 2026-11-25T12:00:00Z",
-            markup=False,
-        )
-        raise typer.Exit(EXIT_BAD_INPUT) from None
 
 
 def _build(

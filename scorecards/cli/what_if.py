@@ -17,11 +17,11 @@ from scorecards.cli import (
     err,
     open_configured_store,
     out,
+    time_option,
     user_errors,
 )
 from scorecards.definitions.loader import load_definitions
 from scorecards.settings import load_settings
-from scorecards.timeutil import parse_timestamp, utcnow
 from scorecards.what_if import WhatIf, what_if_over_store
 from scorecards.what_if_report import ARROWS, render_markdown, summary_sentence
 
@@ -65,14 +65,7 @@ def what_if_command(
             f"error: unknown format '{output_format}': use {', '.join(FORMATS)}", markup=False
         )
         raise typer.Exit(EXIT_BAD_INPUT)
-    try:
-        now = parse_timestamp(at) if at else utcnow()
-    except ValueError:
-        err.print(
-            f"error: --at '{at}' is not an RFC 3339 time — e.g. 2026-11-25T12:00:00Z",
-            markup=False,
-        )
-        raise typer.Exit(EXIT_BAD_INPUT) from None
+    now = time_option(at)
     with user_errors():
         settings = load_settings(definitions=current, store_url=store)
         in_force = load_definitions(settings.definitions, run_tests=False)
