@@ -21,9 +21,9 @@ from scorecards.errors import CatalogError
 from scorecards.refs import normalize_ref
 from scorecards.results import EntityEvaluation
 from scorecards.stores.base import Store
+from scorecards.summaries import NO_LEVEL
 
 router = APIRouter(prefix="/api/v1", tags=["native"], dependencies=[Depends(require_read)])
-NO_LEVEL = "none"
 
 
 @router.get("/entities", summary="Entities with their scores, filtered and paged")

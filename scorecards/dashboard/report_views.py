@@ -25,7 +25,6 @@ from scorecards.dashboard.rendering import short_ref
 from scorecards.reports.campaigns import CampaignReport
 from scorecards.reports.completeness import CompletenessReport
 from scorecards.reports.teams import (
-    NO_LEVEL,
     ScorecardInfo,
     TeamReport,
     TeamScore,
@@ -33,6 +32,7 @@ from scorecards.reports.teams import (
     leaderboard,
 )
 from scorecards.reports.trends import TrendReport, TrendSeries
+from scorecards.summaries import NO_LEVEL
 
 HrefOf = Callable[[str], str] | None
 CATALOGUED_COLOR = "#2e9d6a"

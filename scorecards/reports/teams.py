@@ -16,9 +16,9 @@ from scorecards.definitions.compiled import Definitions, Scorecard
 from scorecards.reports.inputs import ReportError, ReportInputs
 from scorecards.reports.ownership import Ownership
 from scorecards.results import EntityEvaluation, Status
+from scorecards.summaries import NO_LEVEL
 
 ALL_TEAMS = "(all)"
-NO_LEVEL = "none"
 FAILING = (Status.FAIL, Status.ERROR, Status.UNKNOWN)
 
 
