@@ -158,8 +158,9 @@ def get_completeness(
         changes["completeness_include_forks"] = include_forks
     settings = context.settings.model_copy(update=changes)
     moment = query_time("at", at)
+    entities = context.report_inputs.get(context.store).entities.values()
     try:
-        report = report_from_store(context.store, settings, moment)
+        report = report_from_store(context.store, settings, moment, entities)
     except NoListingsError as exc:
         raise ApiError(404, str(exc)) from None
     return _respond(request, report, output_format, "completeness")

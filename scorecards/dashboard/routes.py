@@ -156,8 +156,9 @@ def campaign_page(campaign_id: str, context: ApiContext = Depends(get_context)) 
 @router.get("/completeness", response_class=HTMLResponse)
 def completeness_page(context: ApiContext = Depends(get_context)) -> HTMLResponse:
     now = utcnow()
+    entities = context.report_inputs.get(context.store).entities.values()
     try:
-        report = report_from_store(context.store, context.settings)
+        report = report_from_store(context.store, context.settings, entities=entities)
     except NoListingsError as exc:
         return page("completeness.html", context, "/completeness", now, problem=str(exc))
     chart = completeness_chart(report, href_of=lambda team: list_path(team=team))

@@ -21,11 +21,12 @@ import asyncio
 import base64
 import binascii
 import logging
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime
 from typing import Any
 from urllib.parse import quote
 
+from scorecards.entities import Entity
 from scorecards.errors import ConfigurationError
 from scorecards.org_listings import OrganizationListing, Repository, listing_from_fact
 from scorecards.reports.completeness import CompletenessReport, compute_completeness
@@ -352,10 +353,14 @@ class NoListingsError(ConfigurationError):
 
 
 def report_from_store(
-    store: Store, settings: Settings, at: datetime | None = None
+    store: Store,
+    settings: Settings,
+    at: datetime | None = None,
+    entities: Iterable[Entity] | None = None,
 ) -> CompletenessReport:
     """The completeness report of the configured organisations, from the store alone:
-    their stored listings (latest, or as of `at`) against the stored catalog entities."""
+    their stored listings (latest, or as of `at`) against the catalog entities (the
+    stored ones unless a caller already holds them)."""
     orgs = configured_orgs(settings)
     if not orgs:
         raise NoListingsError(
@@ -369,7 +374,8 @@ def report_from_store(
             f"no repository listing of {', '.join(orgs)} is stored{when} — run `scorecards run` "
             "with SCORECARDS_GITHUB_TOKEN set to list the organisations' repositories"
         )
-    entities = store.get_entities(store.list_entity_refs()).values()
+    if entities is None:
+        entities = store.get_entities(store.list_entity_refs()).values()
     return compute_completeness(
         listings,
         entities,
