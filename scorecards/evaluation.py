@@ -12,12 +12,13 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from scorecards.cel import Activation, cel_type_name, is_bool, make_activation
+from scorecards.cel import Activation, is_bool, make_activation, to_python, type_name
 from scorecards.definitions.compiled import Check, Definitions, Scorecard
 from scorecards.errors import CelEvaluationError
 from scorecards.refs import entity_ref
 from scorecards.results import (
     CheckResult,
+    short_message,
     EntityEvaluation,
     ScorecardResult,
     Status,
@@ -149,11 +150,11 @@ def run_predicate(expression: Any, activation: Activation, what: str) -> bool | 
     try:
         value = expression.evaluate(activation)
     except CelEvaluationError as exc:
-        return f"{what} raised: {exc}"
+        return short_message(f"{what} raised: {exc}") or what
     if value is True or value is False:
         return value
     if not is_bool(value):
-        return f"{what} must return bool, got {cel_type_name(value)}"
+        return f"{what} must return bool, got {type_name(value)}"
     return bool(value)
 
 
@@ -178,6 +179,7 @@ def _failure_message(check: Check, activation: Activation) -> str | None:
     if check.message is None:
         return None
     try:
-        return str(check.message.evaluate(activation))
+        value = check.message.evaluate(activation)
     except CelEvaluationError as exc:
-        return f"{check.spec.name} (message raised: {exc})"
+        return short_message(f"{check.spec.name} (message raised: {exc})")
+    return short_message(value if type(value) is str else str(to_python(value)))

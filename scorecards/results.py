@@ -13,6 +13,17 @@ from typing import Any
 
 from scorecards.timeutil import format_timestamp, parse_timestamp
 
+# A result's message is one line of at most this many characters, however it was made
+# (messages stored by older versions are cut when read).
+MAX_MESSAGE = 300
+
+
+def short_message(message: str | None) -> str | None:
+    if message is None or (len(message) <= MAX_MESSAGE and "\n" not in message):
+        return message
+    line = " ".join(message.split())
+    return line if len(line) <= MAX_MESSAGE else line[: MAX_MESSAGE - 3] + "..."
+
 
 class Status(StrEnum):
     PASS = "pass"
@@ -52,7 +63,7 @@ class CheckResult:
         return cls(
             data["check"],
             _STATUSES.get(status) or Status(status),
-            data.get("message"),
+            short_message(data.get("message")),
             data.get("facts") or {},
         )
 

@@ -1,38 +1,24 @@
-"""Find reads of optional Backstage fields that no `has()` or `in` guards.
+"""Find reads of optional Backstage fields that no `has()`, `in` or `.?` guards.
 
 In CEL an absent key is an error, so `entity.spec.system == "x"` gives status
 `error` for every entity without a system. This is a load-time lint (a warning),
-a heuristic over the syntax tree: it does not prove the guard runs first.
+a heuristic over the syntax tree: it does not prove the guard runs first. An
+optional read (`entity.?spec.?system.orValue("")`) needs no guard.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any
 
-import lark
-
-from scorecards.cel import parse_tree
+from scorecards.cel import syntax as s
+from scorecards.cel.parser import parse
+from scorecards.errors import CelSyntaxError
 
 Path = tuple[str, ...]
 # Always present on entities the catalog serves (scorecards fills in the same).
 REQUIRED_SPEC = frozenset({"type", "lifecycle", "owner"})
 OPTIONAL_METADATA = frozenset({"description", "title", "labels", "links", "tags"})
 KEYED_MAPS = frozenset({"annotations", "labels"})
-WRAPPERS = frozenset(
-    {
-        "expr",
-        "conditionalor",
-        "conditionaland",
-        "relation",
-        "addition",
-        "multiplication",
-        "unary",
-        "member",
-        "primary",
-        "paren_expr",
-    }
-)
 
 
 def unguarded_reads(source: str, preconditions: Sequence[str] = ()) -> list[str]:
@@ -41,14 +27,16 @@ def unguarded_reads(source: str, preconditions: Sequence[str] = ()) -> list[str]
     Guards in `preconditions` (e.g. a check's `applies`, which must hold before its
     rule runs) count as guards for `source`.
     """
+    try:
+        tree = parse(source)
+        guard_trees = [parse(p) for p in preconditions]
+    except CelSyntaxError:  # reported by the compiler, not here
+        return []
     reads: list[Path] = []
     guards: list[Path] = []
-    try:
-        _walk(parse_tree(source), reads, guards)
-        for precondition in preconditions:
-            _walk(parse_tree(precondition), [], guards)
-    except Exception:  # syntax errors are reported by the compiler, not here
-        return []
+    _walk(tree, reads, guards)
+    for guard_tree in guard_trees:
+        _walk(guard_tree, [], guards)
     found: list[str] = []
     for path in reads:
         for end in range(1, len(path) + 1):
@@ -61,68 +49,50 @@ def unguarded_reads(source: str, preconditions: Sequence[str] = ()) -> list[str]
     return found
 
 
-def _walk(node: Any, reads: list[Path], guards: list[Path]) -> None:
-    if not isinstance(node, lark.Tree):
+def _walk(node: s.Node, reads: list[Path], guards: list[Path]) -> None:
+    if isinstance(node, s.Has):
+        base = _path(node.operand)
+        if base is not None:
+            guards.append((*base, node.field))
         return
-    if node.data == "ident_arg" and _token(node.children[0]) == "has":
-        guarded = _path(node.children[1]) if len(node.children) > 1 else None
-        if guarded is not None:
-            guards.append(guarded)
-        return
-    if node.data == "relation" and len(node.children) == 2:
-        left = node.children[0]
-        if isinstance(left, lark.Tree) and left.data == "relation_in":
-            key = _string(left.children[0])
-            container = _path(node.children[1])
-            if key is not None and container is not None:
-                guards.append((*container, key))
-    if node.data in ("member_dot", "member_index"):
+    if isinstance(node, s.Binary) and node.op == "in":
+        key = _string(node.left)
+        container = _path(node.right)
+        if key is not None and container is not None:
+            guards.append((*container, key))
+    if isinstance(node, s.Select | s.Index):
         path = _path(node)
         if path is not None:
             reads.append(path)
-            if node.data == "member_index":
-                _walk(node.children[1], reads, guards)
+            if isinstance(node, s.Index):
+                _walk(node.index, reads, guards)
             return
-    for child in node.children:
+    for child in node.children():
         _walk(child, reads, guards)
 
 
-def _unwrap(node: Any) -> Any:
-    while isinstance(node, lark.Tree) and node.data in WRAPPERS and len(node.children) == 1:
-        node = node.children[0]
-    return node
+def _path(node: s.Node) -> Path | None:
+    """The field path below `entity` that an expression reads plainly, if it is one.
 
-
-def _path(node: Any) -> Path | None:
-    """The field path below `entity` that an expression reads, if it is one."""
-    node = _unwrap(node)
-    if not isinstance(node, lark.Tree):
-        return None
-    if node.data == "ident":
-        return () if _token(node.children[0]) == "entity" else None
-    if node.data == "exprlist" and node.children:
-        return _path(node.children[0])
-    if node.data in ("member_dot", "member_index") and len(node.children) == 2:
-        base = _path(node.children[0])
+    An optional selection (`.?x`, `[?"x"]`) reads nothing that could be absent.
+    """
+    if isinstance(node, s.Ident):
+        return () if node.name == "entity" else None
+    if isinstance(node, s.Select) and not node.optional:
+        base = _path(node.operand)
+        return None if base is None else (*base, node.field)
+    if isinstance(node, s.Index) and not node.optional:
+        base = _path(node.operand)
         if base is None:
             return None
-        if node.data == "member_dot":
-            return (*base, str(_token(node.children[1])))
-        key = _string(node.children[1])
+        key = _string(node.index)
         return (*base, key if key is not None else "*")
     return None
 
 
-def _token(node: Any) -> str | None:
-    return str(node) if isinstance(node, lark.Token) else None
-
-
-def _string(node: Any) -> str | None:
-    node = _unwrap(node)
-    if isinstance(node, lark.Tree) and node.data == "literal" and node.children:
-        token = node.children[0]
-        if isinstance(token, lark.Token) and token.type == "STRING_LIT":
-            return str(token)[1:-1]
+def _string(node: s.Node) -> str | None:
+    if isinstance(node, s.Literal) and type(node.value) is str:
+        return node.value
     return None
 
 

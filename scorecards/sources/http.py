@@ -14,7 +14,8 @@ from collections.abc import Mapping
 from datetime import datetime
 from typing import Any
 
-from scorecards.cel import cel_timestamp, cel_type_name, to_cel, to_python
+from scorecards.cel import Activation, to_python, type_name
+from scorecards.cel.values import Timestamp
 from scorecards.definitions.compiled import Source
 from scorecards.definitions.variables import expand_headers, referenced_variables
 from scorecards.entities import Entity
@@ -50,18 +51,17 @@ def prepare(source: Source, settings: Settings, environ: Mapping[str, str], now:
 class HttpCollector:
     def __init__(self, source: Source, now: datetime) -> None:
         self.source = source
-        self.now = cel_timestamp(now)
+        self.now = Timestamp.from_datetime(now)
 
     def wants(self, entity: Entity) -> bool:
         return True
 
     async def collect(self, entity: Entity, fetcher: Fetcher) -> dict[str, Any]:
-        cel_entity = to_cel(entity)
-        url = self._url(cel_entity)
+        url = self._url(entity)
         reply = await fetcher.get(url)
         if not reply.ok:
             raise EntityCollectionError(reply.describe())
-        activation = {"entity": cel_entity, "response": to_cel(reply.data), "now": self.now}
+        activation = Activation({"entity": entity, "response": reply.data, "now": self.now})
         values: dict[str, Any] = {}
         for name, expression in self.source.facts.items():
             try:
@@ -77,17 +77,17 @@ class HttpCollector:
             values[name] = value
         return values
 
-    def _url(self, cel_entity: Any) -> str:
+    def _url(self, entity: Entity) -> str:
         assert self.source.url is not None  # the spec requires a url for type http
         try:
-            value = self.source.url.evaluate({"entity": cel_entity, "now": self.now})
+            value = self.source.url.evaluate(Activation({"entity": entity, "now": self.now}))
         except CelEvaluationError as exc:
             raise EntityCollectionError(
                 f"url ({self.source.location}): {exc} — in: {self.source.url.source}"
             ) from None
-        if cel_type_name(value) != "string":
+        if type_name(value) != "string":
             raise EntityCollectionError(
-                f"url ({self.source.location}) must give a string, got {cel_type_name(value)}"
+                f"url ({self.source.location}) must give a string, got {type_name(value)}"
             )
         url = str(value)
         if not url.startswith(("https://", "http://")):
