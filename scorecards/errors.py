@@ -29,7 +29,7 @@ class Problem:
         subject = f"{self.kind} '{self.id}'" if self.id else self.kind
         text = f"{self.file}:{self.line}: {subject}: {self.message}"
         if self.expression:
-            text += f"\n    {self.expression}"
+            text += "".join(f"\n    {line}" for line in self.expression.splitlines())
         if self.hint:
             text += f"\n    hint: {self.hint}"
         return text

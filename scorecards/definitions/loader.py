@@ -16,7 +16,8 @@ from typing import Any
 
 from pydantic import BaseModel, ValidationError
 
-from scorecards.cel import Expression, compile_expression
+from scorecards.cel import Expression, types
+from scorecards.cel.types import Type
 from scorecards.definitions.compiled import (
     Campaign,
     Check,
@@ -24,6 +25,13 @@ from scorecards.definitions.compiled import (
     Exemption,
     Scorecard,
     Source,
+)
+from scorecards.definitions.expressions import (
+    FACT_VARIABLES,
+    URL_VARIABLES,
+    compile_field,
+    facts_type,
+    rule_variables,
 )
 from scorecards.definitions.guards import unguarded_reads
 from scorecards.definitions.reading import SPEC_TYPES, Item, did_you_mean, read_items
@@ -34,7 +42,7 @@ from scorecards.definitions.specs import (
     SourceSpec,
 )
 from scorecards.definitions.variables import header_problems
-from scorecards.errors import CatalogError, CelSyntaxError, DefinitionsError, Problem
+from scorecards.errors import CatalogError, DefinitionsError, Problem
 from scorecards.refs import normalize_ref
 from scorecards.scoring import LevelRule
 from scorecards.timeutil import utcnow
@@ -97,7 +105,8 @@ def _validate_item(item: Item, problems: list[Problem]) -> None:
         for name in CEL_FIELDS.get(item.section, ()):
             source = item.data.get(name)
             if isinstance(source, str):
-                _compile_field(item, (name,), source, problems)
+                variables = rule_variables(types.MAP_DYN)
+                compile_field(item, (name,), source, problems, variables)
 
 
 def _validation_problem(item: Item, spec_type: type[BaseModel], error: Any) -> Problem:
@@ -151,24 +160,33 @@ def _compile(items: list[Item], declared: frozenset[str], problems: list[Problem
     by_section: dict[str, list[Item]] = {section: [] for section in SPEC_TYPES}
     for item in items:
         by_section[item.section].append(item)
-    checks = {c.id: c for item in by_section["checks"] if (c := _compile_check(item, problems))}
+    variables = rule_variables(
+        facts_type((item.spec.id, item.spec.fact_schema) for item in by_section["sources"])
+    )
+    checks = {
+        c.id: c for item in by_section["checks"] if (c := _compile_check(item, problems, variables))
+    }
     scorecards = {}
     for item in by_section["scorecards"]:
-        scorecard = _compile_scorecard(item, checks, declared, problems)
+        scorecard = _compile_scorecard(item, checks, declared, problems, variables)
         if scorecard is not None:
             scorecards[scorecard.id] = scorecard
     campaigns = {}
     for item in by_section["campaigns"]:
         _require_known_checks(item, item.spec.checks, declared, problems)
         campaigns[item.spec.id] = Campaign(
-            item.spec, item.location, _compile_optional(item, "applies", problems)
+            item.spec, item.location, _compile_optional(item, "applies", problems, variables)
         )
     exemptions = {}
     for item in by_section["exemptions"]:
         exemption = _compile_exemption(item, declared, problems)
         if exemption is not None:
             exemptions[(exemption.spec.check, exemption.entity_ref)] = exemption
-    sources = {s.id: s for item in by_section["sources"] if (s := _compile_source(item, problems))}
+    sources = {
+        s.id: s
+        for item in by_section["sources"]
+        if (s := _compile_source(item, problems, variables))
+    }
     return Definitions(
         checks=checks,
         scorecards=scorecards,
@@ -181,37 +199,28 @@ def _compile(items: list[Item], declared: frozenset[str], problems: list[Problem
     )
 
 
-def _compile_field(
-    item: Item, path: tuple[str, ...], source: str, problems: list[Problem]
+def _compile_optional(
+    item: Item, name: str, problems: list[Problem], variables: Mapping[str, Type]
 ) -> Expression | None:
-    try:
-        return compile_expression(source)
-    except CelSyntaxError as exc:
-        problems.append(
-            item.problem(
-                f"{'.'.join(path)}: {exc}",
-                *path,
-                expression=exc.excerpt or source,
-                hint="CEL reference: https://github.com/google/cel-spec/blob/master/doc/langdef.md",
-            )
-        )
-        return None
-
-
-def _compile_optional(item: Item, name: str, problems: list[Problem]) -> Expression | None:
-    """Compile an optional expression; the constant `true` compiles to nothing to run."""
+    """Compile an optional predicate; the constant `true` compiles to nothing to run."""
     source = getattr(item.spec, name)
     if source is None or source.strip() == "true":
         return None
-    return _compile_field(item, (name,), source, problems)
+    return compile_field(item, (name,), source, problems, variables, types.BOOL)
 
 
-def _compile_check(item: Item, problems: list[Problem]) -> Check | None:
+def _compile_check(
+    item: Item, problems: list[Problem], variables: Mapping[str, Type]
+) -> Check | None:
     spec: CheckSpec = item.spec
     count = len(problems)
-    applies = _compile_optional(item, "applies", problems)
-    rule = _compile_field(item, ("rule",), spec.rule, problems)
-    message = _compile_optional(item, "message", problems)
+    applies = _compile_optional(item, "applies", problems, variables)
+    rule = compile_field(item, ("rule",), spec.rule, problems, variables, types.BOOL)
+    message = (
+        compile_field(item, ("message",), spec.message, problems, variables)
+        if spec.message
+        else None
+    )
     if rule is None or len(problems) > count:
         return None
     read = rule.fact_sources | (message.fact_sources if message else frozenset())
@@ -222,7 +231,11 @@ def _compile_check(item: Item, problems: list[Problem]) -> Check | None:
 
 
 def _compile_scorecard(
-    item: Item, checks: dict[str, Check], declared: frozenset[str], problems: list[Problem]
+    item: Item,
+    checks: dict[str, Check],
+    declared: frozenset[str],
+    problems: list[Problem],
+    variables: Mapping[str, Type],
 ) -> Scorecard | None:
     spec: ScorecardSpec = item.spec
     refs = spec.check_refs
@@ -241,7 +254,7 @@ def _compile_scorecard(
                         hint=f"add '{check_id}' to the scorecard's checks, or remove it from the level",
                     )
                 )
-    applies = _compile_optional(item, "applies", problems)
+    applies = _compile_optional(item, "applies", problems, variables)
     weights = tuple(
         (r.id, r.weight if r.weight is not None else checks[r.id].weight)
         for r in refs
@@ -286,15 +299,22 @@ def _compile_exemption(
     return Exemption(spec, item.location, ref)
 
 
-def _compile_source(item: Item, problems: list[Problem]) -> Source | None:
+def _compile_source(
+    item: Item, problems: list[Problem], variables: Mapping[str, Type]
+) -> Source | None:
     spec: SourceSpec = item.spec
     count = len(problems)
-    applies = _compile_optional(item, "applies", problems)
-    url = _compile_field(item, ("url",), spec.url, problems) if spec.url else None
+    applies = _compile_optional(item, "applies", problems, variables)
+    url = (
+        compile_field(item, ("url",), spec.url, problems, URL_VARIABLES, types.STRING)
+        if spec.url
+        else None
+    )
     facts = {
         name: expression
         for name, text in spec.facts.items()
-        if (expression := _compile_field(item, ("facts", name), text, problems)) is not None
+        if (expression := compile_field(item, ("facts", name), text, problems, FACT_VARIABLES))
+        is not None
     }
     if len(problems) > count:
         return None

@@ -48,6 +48,9 @@ scorecards:
       - {name: Silver, minScore: 60}
       - {name: Gold, checks: [fresh-build], minScore: 90}
       - {name: Platinum, minScore: 100}
+sources:
+  - id: ci
+    type: push
 """
 NOW = datetime(2026, 11, 25, 12, 0, tzinfo=UTC)
 ENTITY = {"kind": "Component", "metadata": {"name": "a", "annotations": {}}, "spec": {"owner": "t"}}

@@ -33,13 +33,20 @@ from tests.conftest import NOW
 REF = "component:default/payments"
 LATER = NOW + timedelta(days=1)
 
+
+def pushed(*sources: str) -> str:
+    """A `sources:` section declaring each source as pushed, as rules must."""
+    return "sources:\n" + "".join(f"  - {{id: {source}, type: push}}\n" for source in sources)
+
+
 MARKER = """
   - id: reads-marker
     name: Reads the marker source
     rule: '!("marker" in facts) || facts.marker.x == 1'
 """
 CHECKS = (
-    """
+    pushed("ci", "marker")
+    + """
 checks:
   - id: has-owner
     name: Has an owner
@@ -56,7 +63,7 @@ checks:
 
 
 def with_marker(text: str) -> str:
-    return textwrap.dedent(text) + MARKER
+    return pushed("marker") + textwrap.dedent(text) + MARKER
 
 
 def entity(**spec: Any) -> dict[str, Any]:

@@ -293,6 +293,9 @@ checks:
   - id: covered
     name: Covered
     rule: '"ci" in facts && facts["ci"].coverage > 50'
+sources:
+  - id: ci
+    type: push
 """
     )
     facts = {"ci": FactSnapshot(NOW - timedelta(minutes=5), {"coverage": 80})}

@@ -225,19 +225,17 @@ def test_a_rule_returning_a_non_bool_in_an_inline_test_is_an_error(
     checks:
       - id: critical-alerts
         name: Critical alerts
-        requires: [github]
-        rule: facts.github.dependabot_alerts_critical
+        rule: entity.metadata.annotations["example.com/critical-alerts"]
         tests:
           - name: clean repository
-            entity: {kind: Component, metadata: {name: a}}
-            facts: {github: {dependabot_alerts_critical: 0}}
+            entity: {kind: Component, metadata: {name: a, annotations: {example.com/critical-alerts: "0"}}}
             expect: pass
     """
     problem = one_problem(write_definitions, a=text)
     where = line_of(text, "- name: clean repository")
     assert (
         f"a.yaml:{where}: check 'critical-alerts': inline test 'clean repository': "
-        "rule must return bool, got int"
+        "rule must return bool, got string"
     ) in problem
     assert "hint: compare it" in problem
 

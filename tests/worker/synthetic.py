@@ -57,7 +57,8 @@ CHECK_IDS = [
 
 
 def definitions_text(copies: int = 1) -> str:
-    """Six checks and a scorecard with levels; `copies` > 1 repeats the checks to make batches slower."""
+    """Six checks, a scorecard with levels and the pushed `ci` source the checks read;
+    `copies` > 1 repeats the checks to make batches slower."""
     suffixes = [""] + [f"-{n}" for n in range(2, copies + 1)]
     checks = "".join(CHECKS.format(suffix=suffix) for suffix in suffixes)
     ids = "".join(f"      - {check}{suffix}\n" for suffix in suffixes for check in CHECK_IDS)
@@ -72,6 +73,9 @@ checks:
       - {{name: Bronze, checks: [has-owner]}}
       - {{name: Silver, checks: [branch-protection], minScore: 60}}
       - {{name: Gold, minScore: 90}}
+sources:
+  - id: ci
+    type: push
 """
 
 
