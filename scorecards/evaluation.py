@@ -12,19 +12,31 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from scorecards.cel import Activation, is_bool, make_activation, to_python, type_name
+from scorecards.cel import (
+    ENTITY_SECONDS,
+    Activation,
+    is_bool,
+    make_activation,
+    to_python,
+    type_name,
+)
 from scorecards.definitions.compiled import Check, Definitions, Scorecard
 from scorecards.errors import CelEvaluationError
 from scorecards.refs import entity_ref
 from scorecards.results import (
     CheckResult,
-    short_message,
     EntityEvaluation,
     ScorecardResult,
     Status,
+    short_message,
 )
 from scorecards.scoring import compute_level, compute_score, count_statuses
 from scorecards.timeutil import describe_age, format_duration, format_timestamp
+
+OUT_OF_TIME = (
+    f"not evaluated: this entity's checks took longer than the evaluation budget "
+    f"({ENTITY_SECONDS:g} s per entity); simplify the slowest rule"
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -40,15 +52,24 @@ def evaluate_entity(
     entity: Mapping[str, Any],
     facts: Mapping[str, FactSnapshot],
     now: datetime,
+    seconds: float = ENTITY_SECONDS,
 ) -> EntityEvaluation:
-    """Every check and scorecard of `definitions` for one entity."""
-    activation = make_activation(entity, {s: f.values for s, f in facts.items()}, now)
+    """Every check and scorecard of `definitions` for one entity, within `seconds`.
+
+    A check still to run when the time is up gets status error, and so does a rule
+    cut short by it: no entity can hold up a run (the result then depends on how
+    fast the machine is, which only rules far slower than any reasonable one notice).
+    """
+    values = {s: f.values for s, f in facts.items()}
+    activation = make_activation(entity, values, now, seconds)
     ref = entity_ref(entity)
     stamps = _stamps(facts)
-    results = [
-        _evaluate_check(definitions, check, ref, activation, facts, stamps, now)
-        for check in definitions.checks.values()
-    ]
+    results = []
+    for check in definitions.checks.values():
+        if activation.out_of_time:  # the rest of the run goes on without this entity's rest
+            results.append(CheckResult(check.spec.id, Status.ERROR, OUT_OF_TIME))
+        else:
+            results.append(_evaluate_check(definitions, check, ref, activation, facts, stamps, now))
     by_check = {r.check_id: r.status for r in results}
     scorecards = [
         result

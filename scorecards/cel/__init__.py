@@ -14,6 +14,8 @@ which sub-expression, in one line that never carries an entity's or a fact's val
 from __future__ import annotations
 
 import functools
+import math
+import time
 from collections.abc import Collection, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -22,7 +24,7 @@ from typing import Any, Final
 from scorecards.cel import syntax, types
 from scorecards.cel.checker import Finding, check
 from scorecards.cel.codegen import ERRORS, Program, UnsupportedSyntaxError, build
-from scorecards.cel.errors import MAX_MESSAGE, CelError, CostLimitError, shorten
+from scorecards.cel.errors import MAX_MESSAGE, BudgetExceededError, CelError, shorten
 from scorecards.cel.parser import caret, parse, position
 from scorecards.cel.resolve import resolve
 from scorecards.cel.types import Type
@@ -32,6 +34,12 @@ from scorecards.errors import CelEvaluationError, CelSyntaxError
 VARIABLES: Final = ("entity", "facts", "now")
 # Comprehension steps (elements visited) one evaluation may take, nested loops included.
 COST_LIMIT: Final = 100_000
+# Evaluation time all the checks and scorecards of one entity may take together.
+ENTITY_SECONDS: Final = 5.0
+# Exceptions our library code may raise on data it did not expect: reported as an
+# internal error of that evaluation. Anything else (a worker's time limit, an
+# interrupt) is not ours to turn into a result, and propagates.
+_DEFECTS = (TypeError, ValueError, AttributeError, IndexError, ArithmeticError, UnicodeError)
 MAX_COMPREHENSION_DEPTH: Final = 2
 
 
@@ -43,12 +51,21 @@ class Variables(dict[str, Any]):
 
 
 class Activation:
-    """The variables of one evaluation, built once per entity and shared by every check."""
+    """The variables of one evaluation, built once per entity and shared by every check.
 
-    __slots__ = ("variables",)
+    `deadline` (time.monotonic()) ends every evaluation against these variables that is
+    still running then: the time budget of the entity they describe.
+    """
 
-    def __init__(self, variables: Mapping[str, Any]) -> None:
+    __slots__ = ("deadline", "variables")
+
+    def __init__(self, variables: Mapping[str, Any], deadline: float = math.inf) -> None:
         self.variables = variables if type(variables) is Variables else Variables(variables)
+        self.deadline = deadline
+
+    @property
+    def out_of_time(self) -> bool:
+        return time.monotonic() > self.deadline
 
     @classmethod
     def from_values(cls, values: Mapping[str, Any]) -> Activation:
@@ -57,9 +74,13 @@ class Activation:
 
 
 def make_activation(
-    entity: Mapping[str, Any], facts: Mapping[str, Mapping[str, Any]], now: datetime
+    entity: Mapping[str, Any],
+    facts: Mapping[str, Mapping[str, Any]],
+    now: datetime,
+    seconds: float = ENTITY_SECONDS,
 ) -> Activation:
-    """The variables every rule sees: `entity`, `facts` (source -> values) and `now`.
+    """The variables every rule sees: `entity`, `facts` (source -> values) and `now`,
+    with `seconds` of evaluation time for all the rules of this entity together.
 
     The entity and fact values are used as they are (plain JSON data), not copied.
     """
@@ -68,7 +89,8 @@ def make_activation(
             "entity": entity,
             "facts": {s: v if type(v) is dict else dict(v) for s, v in facts.items()},
             "now": _timestamp(now),
-        }
+        },
+        time.monotonic() + seconds,
     )
 
 
@@ -108,14 +130,16 @@ class Expression:
         if not isinstance(activation, Activation):
             activation = Activation.from_values(activation)
         try:
-            return self.program(activation.variables, [COST_LIMIT])
+            return self.program(activation.variables, [COST_LIMIT, activation.deadline])
         except ERRORS as exc:
             raise CelEvaluationError(self.explain(exc, activation)) from None
+        except BudgetExceededError as exc:
+            raise CelEvaluationError(str(exc)) from None
         except RecursionError:
             raise CelEvaluationError("evaluation too deep (RecursionError)") from None
         except MemoryError:
             raise CelEvaluationError("evaluation ran out of memory") from None
-        except Exception as exc:  # a defect of ours: still an `error` result, never a crash
+        except _DEFECTS as exc:  # a defect of ours: still an `error` result, never a crash
             raise CelEvaluationError(
                 shorten(f"internal error: {type(exc).__name__}: {exc}")
             ) from None
@@ -123,8 +147,6 @@ class Expression:
     def explain(self, error: BaseException, activation: Activation) -> str:
         """The error in CEL's words, naming the sub-expression it came from."""
         message = describe(error)
-        if isinstance(error, CostLimitError):
-            return shorten(message)
         node = self._failing_node(activation)
         if node is None or (node.start == self.tree.start and node.end == self.tree.end):
             return shorten(message)
@@ -134,7 +156,7 @@ class Expression:
     def _failing_node(self, activation: Activation) -> syntax.Node | None:
         program, nodes = _traced(self)
         try:
-            program(activation.variables, [COST_LIMIT])
+            program(activation.variables, [COST_LIMIT, activation.deadline])
         except ERRORS as exc:
             number = getattr(exc, "cel_node", None)
             return nodes[number] if number is not None else None
@@ -244,6 +266,7 @@ def is_bool(value: Any) -> bool:
 
 __all__ = [
     "COST_LIMIT",
+    "ENTITY_SECONDS",
     "VARIABLES",
     "Activation",
     "Expression",

@@ -18,18 +18,19 @@ form.
 from __future__ import annotations
 
 import math
+import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager, suppress
 from typing import Any
 
 from scorecards.cel import operators, syntax
-from scorecards.cel.errors import CelError, CostLimitError, no_overload
+from scorecards.cel.errors import BudgetExceededError, CelError, no_overload
 from scorecards.cel.library import FUNCTIONS
 from scorecards.cel.library import standard as std
 from scorecards.cel.values import NONE, TYPES, Optional, Uint
 
 ERRORS = (CelError, KeyError)
-Program = Callable[[dict[str, Any], list[int]], Any]
+Program = Callable[[dict[str, Any], list[float]], Any]
 
 _RELATIONS = {"==": "eq", "!=": "ne", "<": "lt", "<=": "le", ">": "gt", ">=": "ge"}
 _ARITHMETIC = {"+": "add", "-": "subtract", "*": "multiply", "/": "divide", "%": "modulo"}
@@ -54,7 +55,13 @@ def note(error: BaseException, node: int) -> BaseException:
 
 
 def cost_exceeded() -> None:
-    raise CostLimitError("evaluation cost limit exceeded (too many comprehension steps)")
+    raise BudgetExceededError(
+        "evaluation cost limit exceeded: more than 100,000 comprehension steps"
+    )
+
+
+def time_exceeded() -> None:
+    raise BudgetExceededError("evaluation time budget exceeded")
 
 
 def undeclared(name: str) -> None:
@@ -74,6 +81,8 @@ _NAMESPACE: dict[str, Any] = {
     "CelError": CelError,
     "note": note,
     "cost_exceeded": cost_exceeded,
+    "time_exceeded": time_exceeded,
+    "monotonic": time.monotonic,
     "undeclared": undeclared,
     "unsupported_call": unsupported_call,
     "no_overload": no_overload,
@@ -204,7 +213,11 @@ class Generator:
                 f"({held}.get({field}, ABSENT) if type({held} := {inner}) is dict "
                 f"else maybe_select({held}, {field}))"
             )
-        if isinstance(node, syntax.Index) and node.optional and isinstance(node.index, syntax.Literal):
+        if (
+            isinstance(node, syntax.Index)
+            and node.optional
+            and isinstance(node.index, syntax.Literal)
+        ):
             inner = self.optional_chain(node.operand) or self.emit(node.operand)
             return f"maybe_index({inner}, {self.constant(node.index.value)})"
         return None
@@ -225,7 +238,9 @@ class Generator:
             return f"({held} if ({held} := {chain}) is not ABSENT else none_dereference())"
         default = node.args[0]
         if isinstance(default, syntax.Literal):
-            return f"({held} if ({held} := {chain}) is not ABSENT else {self.constant(default.value)})"
+            return (
+                f"({held} if ({held} := {chain}) is not ABSENT else {self.constant(default.value)})"
+            )
         self.line(f"{held} = {chain}")
         with self.block(f"if {held} is ABSENT:"):
             self.line(f"{held} = {self.emit(default)}")  # evaluated only when needed
@@ -505,6 +520,11 @@ class Generator:
             getattr(self, f"loop_{kind}")(node, header, first, result)
         return result
 
+    def loop_budget(self) -> None:
+        """First in each loop body: a rule cannot outrun its entity's time budget."""
+        with self.block("if monotonic() > C[1]:"):
+            self.line("time_exceeded()")
+
     def _quantifier(self, node: syntax.Comprehension, header: str, first: str, result: str) -> None:
         universal = node.kind == "all"
         decided, undecided = ("False", "True") if universal else ("True", "False")
@@ -513,6 +533,7 @@ class Generator:
         self.line(f"{error} = None")
         value = self.temp("p")
         with self.block(header):
+            self.loop_budget()
             with self.block("try:"):
                 body = self.emit(node.body[0])
                 self.line(f"{value} = {body}")
@@ -537,6 +558,7 @@ class Generator:
         count = self.temp("c")
         self.line(f"{count} = 0")
         with self.block(header):
+            self.loop_budget()
             value = self.temp("p")
             self.line(f"{value} = {self.emit(node.body[0])}")
             with self.block(f"if {value} is True:"):
@@ -550,6 +572,7 @@ class Generator:
     ) -> None:
         self.line(f"{result} = []")
         with self.block(header):
+            self.loop_budget()
             if len(node.body) == 2:
                 keep = self.temp("k")
                 self.line(f"{keep} = {self.emit(node.body[0])}")
@@ -568,6 +591,7 @@ class Generator:
         self.line(f"{result} = []")
         keep = self.temp("k")
         with self.block(header):
+            self.loop_budget()
             self.line(f"{keep} = {self.emit(node.body[0])}")
             with self.block(f"if {keep} is True:"):
                 self.line(f"{result}.append({first})")
@@ -592,6 +616,7 @@ class Generator:
         keys, items = self.temp("k"), header.split(" in ", 1)[1].rstrip(":")
         self.line(f"{keys} = []")
         with self.block(header):
+            self.loop_budget()
             self.line(f"{keys}.append({self.emit(node.body[0])})")
         self.line(f"{result} = sort_by({items}, {keys})")
 

@@ -25,8 +25,24 @@ class CelError(Exception):
         return self.message
 
 
-class CostLimitError(CelError):
-    """The evaluation went over its cost budget; nothing absorbs it."""
+class BudgetExceededError(Exception):
+    """The evaluation went over its step, size or time budget.
+
+    Not a CelError: `&&`, `||` and comprehensions do not absorb it, so an expensive
+    operand cannot be hidden behind a cheap `|| true`.
+    """
+
+
+# Strings, bytes, lists and maps an expression builds have at most this many
+# characters, bytes or elements: a rule cannot exhaust memory by doubling a value.
+MAX_VALUE_SIZE = 1_000_000
+
+
+def check_size(size: int) -> None:
+    if size > MAX_VALUE_SIZE:
+        raise BudgetExceededError(
+            f"value too large: {size} characters or elements; the limit is {MAX_VALUE_SIZE:,}"
+        )
 
 
 def no_overload(function: str, *args: Any) -> CelError:

@@ -12,7 +12,7 @@ from collections.abc import Mapping
 from functools import cmp_to_key
 from typing import Any, NoReturn
 
-from scorecards.cel.errors import CelError, no_overload, no_such_key
+from scorecards.cel.errors import CelError, check_size, no_overload, no_such_key
 from scorecards.cel.values import (
     INT64_MIN,
     NONE,
@@ -43,9 +43,10 @@ def add(a: Any, b: Any) -> Any:
     if kind is type(b):
         if kind is int:
             return check_int(a + b)
-        if kind is float or kind is str or kind is bytes:
+        if kind is float:
             return a + b
-        if kind is list:
+        if kind is str or kind is bytes or kind is list:
+            check_size(len(a) + len(b))
             return a + b
         if kind is Uint:
             return check_uint(a + b)
@@ -54,6 +55,7 @@ def add(a: Any, b: Any) -> Any:
     elif (kind is Timestamp and type(b) is Duration) or (kind is Duration and type(b) is Timestamp):
         return Timestamp(a.nanos + b.nanos)
     elif kind in (list, tuple) and type(b) in (list, tuple):
+        check_size(len(a) + len(b))
         return [*a, *b]
     raise no_overload("_+_", a, b)
 

@@ -17,7 +17,7 @@ from __future__ import annotations
 
 from typing import Any, Final
 
-from scorecards.cel.errors import CelError, no_overload
+from scorecards.cel.errors import CelError, check_size, no_overload
 from scorecards.cel.library import member, plain, register
 from scorecards.cel.operators import sort_by
 from scorecards.cel.types import (
@@ -105,6 +105,7 @@ def _flatten_into(flat: list[Any], items: Any, depth: int) -> None:
             _flatten_into(flat, item, depth - 1)
         else:
             flat.append(item)
+    check_size(len(flat))
 
 
 # cel-go declares sort() for lists of these element types only.

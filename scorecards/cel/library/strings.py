@@ -21,7 +21,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any, Final
 
-from scorecards.cel.errors import CelError, no_overload
+from scorecards.cel.errors import CelError, check_size, no_overload
 from scorecards.cel.library import member, plain, register
 from scorecards.cel.types import DYN, INT, STRING, list_of
 from scorecards.cel.values import (
@@ -166,6 +166,11 @@ def replace(text: Any, old: Any, new: Any, limit: Any = _ABSENT) -> str:
         limit is _ABSENT or type(limit) is int
     ):
         raise no_overload("replace", *_passed(text, old, new, limit))
+    if len(new) > len(old):  # the result may grow: count it before building it
+        count = text.count(old) if old else len(text) + 1
+        if limit is not _ABSENT and limit >= 0:
+            count = min(count, limit)
+        check_size(len(text) + count * (len(new) - len(old)))
     if limit is _ABSENT:
         return text.replace(old, new)
     # A negative limit replaces all, in Python as in Go.
@@ -206,6 +211,7 @@ def join(parts: Any, separator: Any = _ABSENT) -> str:
         raise no_overload("join", *_passed(parts, separator))
     if separator is _ABSENT:
         separator = ""
+    check_size(sum(len(p) for p in parts if type(p) is str) + len(separator) * len(parts))
     try:
         joined: str = separator.join(parts)
     except TypeError:
@@ -238,6 +244,7 @@ def quote(text: Any) -> str:
     """The string in double quotes, with CEL's escapes for quotes, backslashes and controls."""
     if type(text) is not str:
         raise no_overload("strings.quote", text)
+    check_size(len(text) * 2)
     return f'"{text.translate(_QUOTED)}"'
 
 
@@ -255,7 +262,7 @@ def string_format(template: Any, args: Any) -> str:
     if type(template) is not str or type(args) not in (list, tuple):
         raise no_overload("format", template, args)
     out: list[str] = []
-    index = 0
+    index = size = 0
     for piece in _parse_format(template):
         if isinstance(piece, str):
             out.append(piece)
@@ -268,6 +275,8 @@ def string_format(template: Any, args: Any) -> str:
             raise CelError(piece.message)
         formatter, precision = piece
         out.append(formatter(args[index], precision))
+        size += len(out[-1])
+        check_size(size)
         index += 1
     return "".join(out)
 
