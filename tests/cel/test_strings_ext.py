@@ -78,12 +78,14 @@ def test_index_of_the_empty_string_from_a_start_is_the_start() -> None:
     assert evaluate("x.indexOf('', 3)", "tacocat") == 3
 
 
-def test_index_of_the_empty_string_past_the_end_is_the_length() -> None:
-    assert evaluate("x.indexOf('', 30)", "tacocat") == 7
+def test_index_of_from_the_end_finds_nothing() -> None:
+    assert evaluate("x.indexOf('a', 7)", "tacocat") == -1
 
 
-def test_index_of_from_past_the_end_is_minus_one() -> None:
-    assert evaluate("x.indexOf('a', 30)", "tacocat") == -1
+def test_index_of_from_past_the_end_is_an_error() -> None:
+    # As the conformance data and cel-cpp say (cel-go answers -1 since v0.22).
+    assert error("x.indexOf('a', 30)", "tacocat") == "index out of range: 30"
+    assert error("x.indexOf('', 30)", "tacocat") == "index out of range: 30"
 
 
 def test_index_of_from_a_negative_start_is_an_error() -> None:
@@ -117,8 +119,8 @@ def test_last_index_of_counts_code_points() -> None:
     assert evaluate("x.lastIndexOf('©€', 4)", "ta©o©€T") == 4
 
 
-def test_last_index_of_from_past_the_end_is_minus_one() -> None:
-    assert evaluate("x.lastIndexOf('a', 30)", "tacocat") == -1
+def test_last_index_of_from_past_the_end_is_an_error() -> None:
+    assert error("x.lastIndexOf('a', 30)", "tacocat") == "index out of range: 30"
 
 
 def test_last_index_of_from_a_negative_offset_is_an_error() -> None:

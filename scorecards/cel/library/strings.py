@@ -64,11 +64,9 @@ def index_of(text: Any, part: Any, start: Any = _ABSENT) -> int:
         raise no_overload("indexOf", *_passed(text, part, start))
     if start is _ABSENT:
         return text.find(part)
-    if start < 0:
+    # The conformance data (and cel-cpp) make an offset outside the string an error.
+    if not 0 <= start <= len(text):
         raise CelError(f"index out of range: {start}")
-    if not part:
-        return min(start, len(text))
-    # cel-go (since v0.22) answers -1, not an error, for a start past the end.
     return text.find(part, start)
 
 
@@ -81,12 +79,10 @@ def last_index_of(text: Any, part: Any, last: Any = _ABSENT) -> int:
         raise no_overload("lastIndexOf", *_passed(text, part, last))
     if last is _ABSENT:
         return text.rfind(part)
-    if last < 0:
+    if not 0 <= last <= len(text):
         raise CelError(f"index out of range: {last}")
     if not part:
-        return min(last, len(text))
-    if last >= len(text):
-        return -1
+        return last
     # A match may start at `last` at the latest, so it ends by last + len(part).
     return text.rfind(part, 0, last + len(part))
 
