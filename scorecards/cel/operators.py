@@ -14,6 +14,7 @@ from typing import Any, NoReturn
 
 from scorecards.cel.errors import CelError, check_size, no_overload, no_such_key
 from scorecards.cel.values import (
+    INT64_MAX,
     INT64_MIN,
     NONE,
     NUMBERS,
@@ -74,6 +75,8 @@ def subtract(a: Any, b: Any) -> Any:
         if kind is Timestamp:
             return Duration(a.nanos - b.nanos)
     elif kind is Timestamp and type(b) is Duration:
+        if b.nanos == INT64_MIN:  # cel-go and cel-cpp negate the duration, which overflows
+            raise CelError("integer overflow")
         return Timestamp(a.nanos - b.nanos)
     raise no_overload("_-_", a, b)
 
@@ -137,8 +140,6 @@ def negate(a: Any) -> Any:
         return check_int(-a)
     if kind is float:
         return -a
-    if kind is Duration:
-        return Duration(-a.nanos)
     raise no_overload("-_", a)
 
 
@@ -244,9 +245,11 @@ def index(container: Any, key: Any) -> Any:
 
 def _list_position(key: Any, container: Any) -> int:
     kind = type(key)
-    if kind is int or kind is Uint:
+    if kind is int:
         return int(key)
-    if kind is float and key.is_integer():
+    if kind is Uint or (kind is float and key.is_integer()):
+        if not INT64_MIN <= key <= INT64_MAX:
+            raise CelError("unsupported index value: it does not fit an int")
         return int(key)
     if kind is float:
         raise CelError(f"invalid list index: {key} is not a whole number")

@@ -15,7 +15,7 @@ import os
 import shutil
 import signal
 import subprocess
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
@@ -56,7 +56,7 @@ _JSON_TYPES = (
     "google.protobuf.Struct",
     "google.protobuf.ListValue",
 )
-_WRAPPERS = {
+_WRAPPERS: dict[str, Callable[[Any], Any]] = {
     "google.protobuf.BoolValue": bool,
     "google.protobuf.StringValue": str,
     "google.protobuf.BytesValue": lambda v: base64.b64decode(v),

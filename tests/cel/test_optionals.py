@@ -106,15 +106,13 @@ def test_of_non_zero_value_gives_none_for_a_zero_duration() -> None:
     assert evaluate('optional.ofNonZeroValue(duration("0s")).hasValue()') is False
 
 
-def test_of_non_zero_value_treats_go_zero_time_as_zero_as_cel_go_does() -> None:
-    assert (
-        evaluate("optional.ofNonZeroValue(x).hasValue()", Timestamp(-62_135_596_800 * 10**9))
-        is False
-    )
+def test_of_non_zero_value_treats_the_unix_epoch_as_zero_as_protobuf_and_cel_cpp_do() -> None:
+    assert evaluate("optional.ofNonZeroValue(timestamp(0)).hasValue()") is False
 
 
-def test_of_non_zero_value_keeps_the_unix_epoch_as_cel_go_does() -> None:
-    assert evaluate("optional.ofNonZeroValue(timestamp(0)).hasValue()") is True
+def test_of_non_zero_value_keeps_go_zero_time() -> None:
+    year_one = Timestamp(-62_135_596_800 * 10**9)
+    assert evaluate("optional.ofNonZeroValue(x).hasValue()", year_one) is True
 
 
 @pytest.mark.parametrize("value", [1, -0.5, "a", [0], {"a": None}, True])

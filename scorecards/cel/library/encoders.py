@@ -25,15 +25,17 @@ def base64_encode(data: Any) -> str:
 def base64_decode(text: Any) -> bytes:
     if type(text) is not str:
         raise no_overload("base64.decode", text)
-    try:
-        return binascii.a2b_base64(text, strict_mode=True)
-    except ValueError:
-        pass
-    # What strict decoding refuses but cel-go reads: line breaks, and text without padding.
+    # Go's decoders, as cel-go tries them: padded text whose length is a multiple of
+    # four, or unpadded text; line breaks are skipped.
     body = text.replace("\r", "").replace("\n", "")
-    if "=" not in body:
+    if "=" in body:
+        valid = len(body) % 4 == 0
+    else:
+        valid = len(body) % 4 != 1
         body += "=" * (-len(body) % 4)
     try:
-        return binascii.a2b_base64(body, strict_mode=True)
+        if valid:
+            return binascii.a2b_base64(body, strict_mode=True)
     except ValueError:
-        raise CelError("invalid base64 data") from None
+        pass
+    raise CelError("invalid base64 data")

@@ -18,7 +18,6 @@ from scorecards.cel.library import member, plain, register
 from scorecards.cel.types import BOOL, DYN, A, Type, join, list_of, optional_of
 from scorecards.cel.values import (
     NONE,
-    TIMESTAMP_MIN,
     Duration,
     Optional,
     Timestamp,
@@ -70,8 +69,9 @@ def is_zero(value: Any) -> bool:
     """Whether `value` is the zero value of its type, as cel-go's IsZeroValue says.
 
     null, false, 0, 0u, 0.0, "", b"", [], {} and a zero duration are; so is the
-    timestamp 0001-01-01T00:00:00Z (Go's zero time, cel-go's choice; cel-cpp takes
-    the Unix epoch). Types and optionals have no zero value.
+    Unix epoch, protobuf's default Timestamp (as cel-cpp says; cel-go's code tests
+    Go's zero time, year 1, though its documentation says epoch 0). Types and
+    optionals have no zero value.
     """
     kind = type(value)
     if value is None or value is False:
@@ -83,7 +83,7 @@ def is_zero(value: Any) -> bool:
     if kind is Duration:
         return bool(value.nanos == 0)
     if kind is Timestamp:
-        return bool(value.nanos == TIMESTAMP_MIN)
+        return bool(value.nanos == 0)
     return False
 
 

@@ -132,8 +132,9 @@ def matches(text: Any, pattern: Any) -> bool:
 # ------------------------------------------------------------------ conversions
 
 _INT_TEXT = re.compile(r"[+-]?[0-9]+")
+# Go's ParseFloat: decimal numbers, and inf, infinity and nan in any case.
 _DOUBLE_TEXT = re.compile(
-    r"[+-]?(?:(?:[0-9]+\.?[0-9]*|\.[0-9]+)(?:[eE][+-]?[0-9]+)?|[iI]nf(?:inity)?|NaN|nan)"
+    r"[+-]?(?:(?:[0-9]+\.?[0-9]*|\.[0-9]+)(?:[eE][+-]?[0-9]+)?|inf(?:inity)?|nan)", re.IGNORECASE
 )
 
 
@@ -173,7 +174,7 @@ def to_uint(value: Any) -> Uint:
             raise CelError("range error: negative int does not fit a uint")
         return Uint(value)
     if kind is float:
-        if math.isnan(value) or not -1 < value < 1.8446744073709552e19:
+        if math.isnan(value) or not 0 <= value < 1.8446744073709552e19:
             raise CelError("range error: double value does not fit a uint")
         return Uint(int(value))
     if kind is str:

@@ -7,6 +7,7 @@ Timestamp getters take an optional time zone: an IANA name such as
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta, timezone, tzinfo
 from decimal import Decimal, InvalidOperation
 from typing import Any
@@ -77,9 +78,9 @@ def parse_duration(text: str) -> Duration:
     return Duration(-nanos if negative else nanos)
 
 
-def _zone(name: Any) -> tzinfo:
-    if type(name) is not str:
-        raise no_overload("time zone", name)
+def _zone(name: str) -> tzinfo:
+    if name == "":  # as Go's LoadLocation and cel-cpp: UTC
+        return UTC
     offset = _OFFSET.fullmatch(name)
     if offset:
         sign, hours, minutes = offset.groups()
@@ -91,14 +92,77 @@ def _zone(name: Any) -> tzinfo:
         raise CelError(f"unknown time zone {name[:40]!r}") from None
 
 
-def _local(value: Timestamp, zone: Any) -> datetime:
-    moment = value.to_datetime()
-    if zone is None:
-        return moment
-    try:
-        return moment.astimezone(_zone(zone))
-    except OverflowError:
-        raise CelError("timestamp out of range in that time zone") from None
+# The zone's offset is looked up at an instant Python's datetime can convert in any
+# zone; at the ends of CEL's range (years 1 and 9999) zones keep a fixed offset anyway.
+_SAFE_FIRST = datetime(2, 1, 1, tzinfo=UTC)
+_SAFE_LAST = datetime(9998, 12, 31, tzinfo=UTC)
+
+
+def _offset_seconds(value: Timestamp, zone: tzinfo) -> int:
+    moment = min(max(value.to_datetime(), _SAFE_FIRST), _SAFE_LAST)
+    offset = moment.astimezone(zone).utcoffset()
+    return int(offset.total_seconds()) if offset is not None else 0
+
+
+@dataclass(frozen=True, slots=True)
+class LocalTime:
+    """A timestamp's calendar fields in a zone, computed by arithmetic: the local time of
+    9999-12-31T23:59:59Z in +05:30 is in year 10000, which no datetime can hold."""
+
+    year: int
+    month: int  # 1-12
+    day: int  # 1-31
+    day_of_year: int  # 0-365
+    day_of_week: int  # 0 = Sunday
+    hour: int
+    minute: int
+    second: int
+
+
+def local_time(value: Timestamp, zone: Any) -> LocalTime:
+    if zone is not None and type(zone) is not str:
+        raise no_overload("time zone", zone)
+    seconds = value.nanos // NANOS
+    if zone is not None:
+        seconds += _offset_seconds(value, _zone(zone))
+    days, second_of_day = divmod(seconds, 86_400)
+    year, month, day = _civil_from_days(days)
+    hour, rest = divmod(second_of_day, 3_600)
+    return LocalTime(
+        year,
+        month,
+        day,
+        days - _days_from_civil(year, 1, 1),
+        (days + 4) % 7,  # 1970-01-01 was a Thursday
+        hour,
+        rest // 60,
+        rest % 60,
+    )
+
+
+def _civil_from_days(days: int) -> tuple[int, int, int]:
+    """(year, month, day) of a day count from 1970-01-01, proleptic Gregorian
+    (Howard Hinnant's algorithm: exact for any year, no table)."""
+    shifted = days + 719_468
+    era = shifted // 146_097
+    day_of_era = shifted - era * 146_097
+    year_of_era = (
+        day_of_era - day_of_era // 1_460 + day_of_era // 36_524 - day_of_era // 146_096
+    ) // 365
+    day_of_year = day_of_era - (365 * year_of_era + year_of_era // 4 - year_of_era // 100)
+    month_index = (5 * day_of_year + 2) // 153
+    day = day_of_year - (153 * month_index + 2) // 5 + 1
+    month = month_index + 3 if month_index < 10 else month_index - 9
+    return year_of_era + era * 400 + (month <= 2), month, day
+
+
+def _days_from_civil(year: int, month: int, day: int) -> int:
+    year -= month <= 2
+    era = year // 400
+    year_of_era = year - era * 400
+    day_of_year = (153 * (month + (-3 if month > 2 else 9)) + 2) // 5 + day - 1
+    day_of_era = year_of_era * 365 + year_of_era // 4 - year_of_era // 100 + day_of_year
+    return era * 146_097 + day_of_era - 719_468
 
 
 def _timestamp_getter(name: str, read: Any) -> None:
@@ -108,7 +172,7 @@ def _timestamp_getter(name: str, read: Any) -> None:
 
     def getter(value: Any, zone: Any = None) -> int:
         if type(value) is Timestamp:
-            return int(read(value, _local(value, zone)))
+            return int(read(value, local_time(value, zone)))
         if type(value) is Duration and zone is None and name in _DURATION_GETTERS:
             return _DURATION_GETTERS[name](value.nanos)
         raise no_overload(name, value) if zone is None else no_overload(name, value, zone)
@@ -132,10 +196,10 @@ _DURATION_GETTERS = {
 for _name, _read in {
     "getFullYear": lambda t, d: d.year,
     "getMonth": lambda t, d: d.month - 1,
-    "getDayOfYear": lambda t, d: d.timetuple().tm_yday - 1,
+    "getDayOfYear": lambda t, d: d.day_of_year,
     "getDayOfMonth": lambda t, d: d.day - 1,
     "getDate": lambda t, d: d.day,
-    "getDayOfWeek": lambda t, d: (d.weekday() + 1) % 7,
+    "getDayOfWeek": lambda t, d: d.day_of_week,
     "getHours": lambda t, d: d.hour,
     "getMinutes": lambda t, d: d.minute,
     "getSeconds": lambda t, d: d.second,
