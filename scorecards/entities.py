@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import copy
 from collections.abc import Mapping
+from dataclasses import dataclass
 from typing import Any
 
 from scorecards.refs import DEFAULT_NAMESPACE, resolve_ref
@@ -11,27 +12,65 @@ from scorecards.refs import DEFAULT_NAMESPACE, resolve_ref
 Entity = dict[str, Any]
 
 
-def shape_problem(document: Any) -> str | None:
+@dataclass(frozen=True)
+class ShapeProblem:
+    """What makes a document not a usable entity; `field` is the path of the field at
+    fault (empty for the document itself), so a reader can point at its line."""
+
+    field: tuple[str, ...]
+    message: str
+    hint: str = "an entity needs apiVersion, kind and metadata.name"
+
+    def __str__(self) -> str:
+        return self.message
+
+
+# Fields rules index by key (`"x" in entity.metadata.annotations`), and that scorecards
+# itself fills in: as in Backstage's entity schema, each is a mapping when present.
+KEYED_METADATA = ("annotations", "labels")
+
+
+def shape_problem(document: Any) -> ShapeProblem | None:
     """What makes `document` not an entity, or None when it has the minimal shape."""
     if not isinstance(document, Mapping):
-        return f"an entity must be a mapping, got {type(document).__name__}"
+        return ShapeProblem((), f"an entity must be a mapping, got {type(document).__name__}")
     missing = [key for key in ("apiVersion", "kind", "metadata") if key not in document]
     if missing:
-        return f"missing {', '.join(missing)}"
+        return ShapeProblem((), f"missing {', '.join(missing)}")
     if not isinstance(document["kind"], str) or not document["kind"]:
-        return "kind must be a non-empty string"
+        return ShapeProblem(("kind",), "kind must be a non-empty string")
     metadata = document["metadata"]
     if not isinstance(metadata, Mapping):
-        return "metadata must be a mapping"
+        return ShapeProblem(("metadata",), "metadata must be a mapping")
     name = metadata.get("name")
     if not isinstance(name, str) or not name:
-        return "metadata.name must be a non-empty string"
+        return ShapeProblem(("metadata", "name"), "metadata.name must be a non-empty string")
     namespace = metadata.get("namespace", DEFAULT_NAMESPACE)
     if not isinstance(namespace, str) or not namespace:
-        return "metadata.namespace must be a non-empty string"
+        return ShapeProblem(
+            ("metadata", "namespace"), "metadata.namespace must be a non-empty string"
+        )
     if "spec" in document and not isinstance(document["spec"], Mapping):
-        return "spec must be a mapping"
+        return ShapeProblem(
+            ("spec",), "spec must be a mapping", "write one 'name: value' per line under spec:"
+        )
+    for field in KEYED_METADATA:
+        value = metadata.get(field)
+        if value is not None and not isinstance(value, Mapping):
+            return ShapeProblem(
+                ("metadata", field),
+                f"metadata.{field} must be a mapping of names to values, got {_json_type(value)}",
+                f"write one 'name: value' per line under {field}:",
+            )
     return None
+
+
+def _json_type(value: Any) -> str:
+    if isinstance(value, str):
+        return "a string"
+    if isinstance(value, list):
+        return "a list"
+    return type(value).__name__
 
 
 def normalize_entity(document: Mapping[str, Any]) -> Entity:

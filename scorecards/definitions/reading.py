@@ -106,17 +106,8 @@ def read_items(root: Path, problems: list[Problem]) -> Iterator[Item]:
         try:
             document = load_located(path.read_text(encoding="utf-8"))
         except yaml.YAMLError as exc:
-            line, message = describe_yaml_error(path, exc)
-            problems.append(
-                Problem(
-                    name,
-                    line,
-                    "file",
-                    None,
-                    message,
-                    hint="check indentation and quoting around that line",
-                )
-            )
+            line, message, hint = describe_yaml_error(exc)
+            problems.append(Problem(name, line, "file", None, message, hint=hint))
             continue
         except (OSError, UnicodeDecodeError) as exc:
             problems.append(Problem(name, 1, "file", None, f"cannot be read: {exc}"))

@@ -14,10 +14,10 @@ from typing import Any
 
 import yaml
 
-from scorecards.entities import Entity, normalize_entity, shape_problem
+from scorecards.entities import Entity, ShapeProblem, normalize_entity, shape_problem
 from scorecards.errors import CatalogError
 from scorecards.refs import entity_ref
-from scorecards.yamlfile import describe_yaml_error, load_located_all
+from scorecards.yamlfile import describe_yaml_error, line_of, load_located_all
 
 
 def catalog_paths(location: str | Path) -> list[Path]:
@@ -69,8 +69,8 @@ def _read_file(path: Path) -> Iterator[tuple[Entity | None, str | None, int]]:
         text = path.read_text(encoding="utf-8")
         documents = list(load_located_all(text))
     except yaml.YAMLError as exc:
-        line, message = describe_yaml_error(path, exc)
-        yield None, f"{path}:{line}: {message}", line
+        line, message, hint = describe_yaml_error(exc)
+        yield None, f"{path}:{line}: {message} — {hint}", line
         return
     except (OSError, UnicodeDecodeError) as exc:
         yield None, f"{path}: cannot be read: {exc}", 1
@@ -81,14 +81,7 @@ def _read_file(path: Path) -> Iterator[tuple[Entity | None, str | None, int]]:
         line = getattr(document, "line", 1)
         problem = shape_problem(document)
         if problem is not None:
-            yield (
-                None,
-                (
-                    f"{path}:{line}: not a Backstage entity: {problem} — an entity needs "
-                    "apiVersion, kind and metadata.name"
-                ),
-                line,
-            )
+            yield None, _describe_shape(path, document, problem), line
             continue
         entity = normalize_entity(_plain(document))
         location = f"file:{path.resolve()}"
@@ -96,6 +89,20 @@ def _read_file(path: Path) -> Iterator[tuple[Entity | None, str | None, int]]:
         annotations.setdefault("backstage.io/managed-by-location", location)
         annotations.setdefault("backstage.io/managed-by-origin-location", location)
         yield entity, None, line
+
+
+# Problems in these fields leave the entity without a ref to name it by.
+_UNNAMED = ((), ("kind",), ("metadata",), ("metadata", "name"), ("metadata", "namespace"))
+
+
+def _describe_shape(path: Path, document: Any, problem: ShapeProblem) -> str:
+    """`file:line: ...`: the document's line when it is no entity at all, else the line
+    of the field at fault, naming the entity."""
+    line = getattr(document, "line", 1)
+    if problem.field in _UNNAMED:
+        return f"{path}:{line}: not a Backstage entity: {problem.message} — {problem.hint}"
+    line = line_of(document, problem.field, line)
+    return f"{path}:{line}: entity {entity_ref(document)}: {problem.message} — {problem.hint}"
 
 
 def _plain(value: Any) -> Any:

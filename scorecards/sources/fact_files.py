@@ -47,8 +47,11 @@ def load_fact_files(folder: str | Path, now: datetime) -> list[Fact]:
             document = load_located(path.read_text(encoding="utf-8"))
             parsed = _FactFile.model_validate(document)
         except yaml.YAMLError as exc:
-            line, message = describe_yaml_error(path, exc)
-            problems.append(f"{path}:{line}: {message}")
+            line, message, hint = describe_yaml_error(exc)
+            problems.append(f"{path}:{line}: {message} — {hint}")
+            continue
+        except (OSError, UnicodeDecodeError) as exc:
+            problems.append(f"{path}: cannot be read: {exc}")
             continue
         except ValidationError as exc:
             for error in exc.errors():

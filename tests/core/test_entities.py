@@ -1,8 +1,10 @@
-"""Reading entity documents: the owner as a full ref."""
+"""Reading entity documents: the owner as a full ref, and the minimal shape."""
 
 from __future__ import annotations
 
-from scorecards.entities import owner_ref
+import pytest
+
+from scorecards.entities import owner_ref, shape_problem
 
 
 def component(owner: object, namespace: str | None = None) -> dict[str, object]:
@@ -33,3 +35,21 @@ def test_no_owner_or_a_malformed_one_gives_none() -> None:
     assert owner_ref(component("")) is None
     assert owner_ref(component(42)) is None
     assert owner_ref(component("a/b/c")) is None
+
+
+@pytest.mark.parametrize("field", ["annotations", "labels"])
+@pytest.mark.parametrize("value", [["a", "b"], "a", 3])
+def test_annotations_or_labels_that_are_not_a_mapping_are_a_shape_problem_naming_the_field(
+    field: str, value: object
+) -> None:
+    document = {"apiVersion": "v1", "kind": "Component", "metadata": {"name": "a", field: value}}
+    problem = shape_problem(document)
+    assert problem is not None
+    assert problem.field == ("metadata", field)
+    assert str(problem).startswith(f"metadata.{field} must be a mapping of names to values, got ")
+
+
+def test_absent_or_null_annotations_are_no_shape_problem() -> None:
+    document = {"apiVersion": "v1", "kind": "Component", "metadata": {"name": "a"}}
+    assert shape_problem(document) is None
+    assert shape_problem({**document, "metadata": {"name": "a", "annotations": None}}) is None

@@ -198,6 +198,50 @@ def test_every_bad_document_is_reported_at_once(tmp_path: Path) -> None:
         assert f"{tmp_path / name}:" in message
 
 
+@pytest.mark.parametrize(
+    ("annotations", "shape"),
+    [("[pagerduty.com/service-id, P1]", "a list"), ("pagerduty", "a string")],
+)
+def test_annotations_that_are_not_a_mapping_are_an_error_naming_the_entity_and_field(
+    tmp_path: Path, annotations: str, shape: str
+) -> None:
+    bad = SEARCH.replace("  namespace: Platform\n", f"  annotations: {annotations}\n")
+    path = write(tmp_path, "catalog-info.yaml", PAYMENTS, bad)
+    message = catalog_error(path)
+    line = path.read_text().splitlines().index(f"  annotations: {annotations}") + 1
+    assert message == (
+        "1 problem(s) in the catalog:\n"
+        f"  {path}:{line}: entity component:default/search: metadata.annotations must be a "
+        f"mapping of names to values, got {shape} — write one 'name: value' per line under "
+        "annotations:"
+    )
+
+
+def test_labels_that_are_not_a_mapping_are_an_error_naming_the_entity_and_field(
+    tmp_path: Path,
+) -> None:
+    path = write(
+        tmp_path,
+        "catalog-info.yaml",
+        PAYMENTS.replace("  annotations:", "  labels: [a]\n  annotations:"),
+    )
+    line = path.read_text().splitlines().index("  labels: [a]") + 1
+    message = catalog_error(path)
+    assert f"{path}:{line}: entity component:default/payments-api: metadata.labels must be" in (
+        message
+    )
+
+
+def test_a_bad_entity_is_reported_with_every_other_bad_one(tmp_path: Path) -> None:
+    write(tmp_path, "a.yaml", PAYMENTS.replace("  annotations:\n", "  annotations: oops\n  x:\n"))
+    write(tmp_path, "b.yaml", SEARCH.replace("  name: search\n", ""))
+    write(tmp_path, "c.yaml", TEAM)
+    message = catalog_error(tmp_path)
+    assert message.startswith("2 problem(s) in the catalog")
+    assert "entity component:default/payments-api: metadata.annotations" in message
+    assert f"{tmp_path / 'b.yaml'}:2: not a Backstage entity: metadata.name" in message
+
+
 def test_a_location_that_matches_nothing_is_an_error_saying_what_to_pass(tmp_path: Path) -> None:
     message = catalog_error(tmp_path / "services/*/catalog-info.yaml")
     assert "names no YAML files" in message
