@@ -35,13 +35,13 @@ from scorecards.definitions.expressions import (
 )
 from scorecards.definitions.guards import unguarded_reads
 from scorecards.definitions.reading import SPEC_TYPES, Item, did_you_mean, read_items
+from scorecards.definitions.source_secrets import source_problems
 from scorecards.definitions.specs import (
     CheckSpec,
     ExemptionSpec,
     ScorecardSpec,
     SourceSpec,
 )
-from scorecards.definitions.variables import header_problems
 from scorecards.errors import CatalogError, DefinitionsError, Problem
 from scorecards.refs import normalize_ref
 from scorecards.scoring import LevelRule
@@ -322,15 +322,16 @@ def _compile_source(
 
 
 def _source_problems(items: list[Item], environ: Mapping[str, str] | None) -> Iterator[Problem]:
-    """Header `${VAR}`s (unset ones only when `environ` is given); keys a github source ignores."""
+    """Secrets and hosts (grants and unset variables only when `environ` is given);
+    keys a github source ignores."""
     for item in items:
         if item.section != "sources":
             continue
         spec: SourceSpec = item.spec
-        for problem in header_problems(spec.headers, environ):
-            yield item.problem(problem.message, "headers", problem.header, hint=problem.hint)
+        for problem in source_problems(spec, environ):
+            yield item.problem(problem.message, *problem.path, hint=problem.hint)
         if spec.type == "github":
-            for key in ("url", "headers", "facts"):
+            for key in ("url", "headers", "secrets", "hosts", "facts"):
                 if getattr(spec, key):
                     yield item.problem(
                         f"a github source takes no '{key}': its facts are built in",

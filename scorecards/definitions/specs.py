@@ -10,8 +10,17 @@ from __future__ import annotations
 from datetime import date, datetime, timedelta
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    ConfigDict,
+    Field,
+    field_validator,
+    model_validator,
+)
 
+from scorecards.definitions.hosts import parse_host_pattern
+from scorecards.definitions.variables import VARIABLE_NAME
 from scorecards.results import Status
 from scorecards.timeutil import parse_duration
 
@@ -136,6 +145,20 @@ class FactSchemaSpec(Spec):
     description: str = ""
 
 
+def _variable_name(value: str) -> str:
+    if not VARIABLE_NAME.match(value):
+        raise ValueError("a secret is an environment variable name: letters, digits and '_'")
+    return value
+
+
+def _host_text(value: str) -> str:
+    return str(parse_host_pattern(value))
+
+
+VariableName = Annotated[str, AfterValidator(_variable_name)]
+HostText = Annotated[str, AfterValidator(_host_text)]
+
+
 class SourceSpec(Spec):
     id: Id
     type: Literal["http", "github", "catalog", "push"]
@@ -144,6 +167,10 @@ class SourceSpec(Spec):
     applies: str = "true"
     url: str | None = None
     headers: dict[str, str] = {}
+    # The environment variables `headers` use, and the hosts requests may reach; the
+    # operator grants each variable for some hosts (definitions/source_secrets.py).
+    secrets: list[VariableName] = []
+    hosts: list[HostText] = []
     facts: dict[str, str] = {}
     fact_schema: dict[str, FactSchemaSpec] = Field(default={}, alias="schema")
     max_age: timedelta | None = Field(default=None, alias="maxAge")

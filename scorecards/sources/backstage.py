@@ -220,6 +220,12 @@ class BackstageCatalog:
                 "backend's base URL (the catalog answers under /api/catalog), and the catalog "
                 "needs the by-query endpoint (Backstage 1.15 or later)"
             )
+        if response.is_redirect:
+            location = self._redact(response.headers.get("location", ""))[:300]
+            raise BackstageError(
+                f"{where} redirected to '{location}' (HTTP {response.status_code}) — redirects "
+                "are not followed, so the token goes nowhere else; give the backend's own URL"
+            )
         if response.is_error:
             raise BackstageError(
                 f"{where} answered HTTP {response.status_code}: {self._error_text(response)}"

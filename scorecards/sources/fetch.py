@@ -5,7 +5,8 @@ connection failures, 429 and 5xx a bounded number of times with exponential
 backoff and jitter, honours `Retry-After` and rate-limit resets up to a bounded
 wait, sends `If-None-Match` for cached responses and reuses them on 304, bounds
 body sizes, and counts every request it makes. Headers (where tokens live) are
-never logged and never part of an error.
+never logged and never part of an error, and never follow a redirect to another
+origin; a caller may also name the hosts a request and its redirects may reach.
 """
 
 from __future__ import annotations
@@ -17,7 +18,7 @@ import logging
 import random
 import ssl
 import time
-from collections.abc import AsyncIterator, Callable, Mapping
+from collections.abc import AsyncIterator, Callable, Collection, Mapping, Sequence
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from http import HTTPStatus
@@ -25,6 +26,7 @@ from typing import Any, Protocol
 
 import httpx
 
+from scorecards.definitions.hosts import DEFAULT_PORTS, HostPattern, is_allowed
 from scorecards.errors import ScorecardsError
 from scorecards.sources.backoff import parse_retry_after
 from scorecards.sources.redaction import Redactor, masking_logs
@@ -34,6 +36,8 @@ log = logging.getLogger(__name__)
 
 RETRY_STATUSES = frozenset({429, 500, 502, 503, 504})
 MAX_REDIRECTS = 5
+# Dropped on a redirect to another origin, besides every header the source sets.
+CREDENTIAL_HEADERS = frozenset({"authorization", "proxy-authorization", "cookie"})
 
 
 class FetchError(ScorecardsError):
@@ -142,8 +146,10 @@ class Fetcher:
         rules: ServerRules,
         cache: ResponseCache | None,
         redactor: Redactor | None = None,
+        private_headers: Collection[str] = (),
     ) -> None:
         self._client = client
+        self._private = CREDENTIAL_HEADERS | {name.lower() for name in private_headers}
         self._redactor = redactor or Redactor()
         self._slots = asyncio.Semaphore(concurrency)
         self._policy = policy
@@ -179,8 +185,7 @@ class Fetcher:
             base_url=base_url or "",
             headers=dict(headers),
             timeout=policy.timeout,
-            follow_redirects=True,
-            max_redirects=MAX_REDIRECTS,
+            follow_redirects=False,  # followed in _follow, which drops the headers httpx keeps
             limits=httpx.Limits(max_connections=concurrency),
             verify=_tls(),
             event_hooks={"request": [count]},
@@ -194,6 +199,7 @@ class Fetcher:
                     rules=rules or StandardRules(),
                     cache=cache,
                     redactor=redactor,
+                    private_headers=headers.keys(),
                 )
                 yield fetcher
 
@@ -203,12 +209,15 @@ class Fetcher:
         *,
         params: Mapping[str, str | int] | None = None,
         digest: Callable[[Any], Any] | None = None,
+        hosts: Sequence[HostPattern] | None = None,
     ) -> Reply:
         """GET `url`; a 2xx or cached reply, or the final error reply a source interprets.
 
         `digest` turns a 2xx body into what the caller needs; that (not the whole
-        body) is what the cache keeps. Raises FetchError when retries run out,
-        the quota cannot be waited for, or a 2xx body is not JSON.
+        body) is what the cache keeps. With `hosts`, a URL or redirect to any other
+        host is refused before anything is sent to it. Raises FetchError when retries
+        run out, the quota cannot be waited for, a 2xx body is not JSON, or a URL or
+        redirect is refused.
         """
         if self._rejected is not None:
             raise FetchError(self._rejected)
@@ -219,6 +228,11 @@ class Fetcher:
             raise FetchError(
                 f"refusing GET {self._redactor.text(key)}: the URL would carry a secret"
             )
+        if hosts is not None and not _is_reachable(request.url, hosts):
+            raise FetchError(
+                f"refusing GET {key}: its host is not among the source's hosts "
+                f"({_listed(hosts)}) — nothing was sent; add the host to `hosts` if it is meant"
+            )
         cached = self._cache.get(key) if self._cache is not None else None
         if cached is not None:
             request.headers["If-None-Match"] = cached.etag
@@ -226,7 +240,7 @@ class Fetcher:
         while True:
             retry: Retry | None
             try:
-                response, body = await self._send(request)
+                response, body = await self._send(request, hosts)
             except httpx.TimeoutException:
                 failure, retry = f"GET {key}: no answer within {self._policy.timeout:g}s", Retry()
             except (httpx.NetworkError, httpx.RemoteProtocolError) as exc:
@@ -248,13 +262,15 @@ class Fetcher:
             log.debug("%s; retrying in %.1fs", failure, delay)
             await asyncio.sleep(delay)
 
-    async def _send(self, request: httpx.Request) -> tuple[httpx.Response, bytes]:
+    async def _send(
+        self, request: httpx.Request, hosts: Sequence[HostPattern] | None
+    ) -> tuple[httpx.Response, bytes]:
         limit = self._policy.max_body_bytes
         async with self._slots:
             # Checked once holding a slot: requests queued behind one that used up
             # the quota must see it too.
             await self._wait_for_quota(str(request.url))
-            response = await self._client.send(request, stream=True)
+            response = await self._follow(request, hosts)
             try:
                 chunks: list[bytes] = []
                 size = 0
@@ -269,6 +285,44 @@ class Fetcher:
                 await response.aclose()
         log.debug("GET %s -> %s", request.url, response.status_code)
         return response, b"".join(chunks)
+
+    async def _follow(
+        self, request: httpx.Request, hosts: Sequence[HostPattern] | None
+    ) -> httpx.Response:
+        """Send `request`, following at most MAX_REDIRECTS redirects.
+
+        By hand, because httpx drops only Authorization when a redirect leaves the
+        origin: a token in X-Api-Key or any other header would follow it.
+        """
+        origin = _origin(request.url)
+        for hop in range(MAX_REDIRECTS + 1):
+            response = await self._client.send(request, stream=True)
+            target = response.next_request
+            if target is None:
+                return response
+            await response.aclose()
+            if hop == MAX_REDIRECTS:
+                raise FetchError(f"GET {request.url}: more than {MAX_REDIRECTS} redirects")
+            self._check_redirect(request, target, hosts)
+            if _origin(target.url) != origin:
+                for name in self._private:
+                    target.headers.pop(name, None)
+            request = target
+        raise AssertionError("unreachable: the loop returns or raises")
+
+    def _check_redirect(
+        self, request: httpx.Request, target: httpx.Request, hosts: Sequence[HostPattern] | None
+    ) -> None:
+        where = f"GET {request.url}: redirected to {self._redactor.text(str(target.url))}"
+        if self._redactor.text(str(target.url)) != str(target.url):
+            raise FetchError(f"{where}, which would carry a secret; not followed")
+        if target.url.scheme not in DEFAULT_PORTS:
+            raise FetchError(f"{where}, which is not http(s); not followed")
+        if hosts is not None and not _is_reachable(target.url, hosts):
+            raise FetchError(
+                f"{where}, whose host is not among the source's hosts ({_listed(hosts)}); "
+                "not followed — add the host to `hosts` if it is meant"
+            )
 
     def _reply(
         self,
@@ -334,6 +388,20 @@ class Fetcher:
             )
         log.info("rate limit used up; waiting %.1fs", wait)
         await asyncio.sleep(wait)
+
+
+def _origin(url: httpx.URL) -> tuple[str, str, int | None]:
+    return url.scheme, url.host, url.port or DEFAULT_PORTS.get(url.scheme)
+
+
+def _is_reachable(url: httpx.URL, hosts: Sequence[HostPattern]) -> bool:
+    port = url.port or DEFAULT_PORTS.get(url.scheme)
+    host = url.raw_host.decode("ascii")
+    return url.scheme in DEFAULT_PORTS and port is not None and is_allowed(host, port, hosts)
+
+
+def _listed(hosts: Sequence[HostPattern]) -> str:
+    return ", ".join(map(str, hosts)) or "none"
 
 
 def _decode(body: bytes) -> Any:

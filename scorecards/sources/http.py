@@ -1,7 +1,9 @@
 """The declarative HTTP source (`type: http`): any JSON API, without writing Python.
 
 Per entity: `url` (CEL over `entity` and `now`) names what to GET, with the
-source's `headers` (`${VAR}` taken from the environment only); each of `facts`
+source's `headers` (`${VAR}` taken from the environment only, for the `secrets`
+it declares and the operator grants); a url or redirect off the source's `hosts`
+is refused before anything is sent. Each of `facts`
 (CEL over `response`, the decoded JSON body, and `entity`) gives one fact. A URL
 or mapping that fails, an error status, a body that is not JSON, or a value
 that does not match the declared `schema` fails that entity only.
@@ -17,7 +19,9 @@ from typing import Any
 from scorecards.cel import Activation, to_python, type_name
 from scorecards.cel.values import Timestamp
 from scorecards.definitions.compiled import Source
-from scorecards.definitions.variables import expand_headers, referenced_variables
+from scorecards.definitions.hosts import HostPattern, parse_host_patterns
+from scorecards.definitions.source_secrets import source_problems
+from scorecards.definitions.variables import expand_headers
 from scorecards.entities import Entity
 from scorecards.errors import CelEvaluationError
 from scorecards.settings import Settings
@@ -30,6 +34,10 @@ _HEADER_SAFE = re.compile(r"^[\t\x20-\x7e]*$")
 
 def prepare(source: Source, settings: Settings, environ: Mapping[str, str], now: datetime) -> Setup:
     where = f"{source.location}: source '{source.id}'"
+    # Checked again here, not only by `validate`: the grants are the collecting environment's.
+    problem = next(source_problems(source.spec, environ), None)
+    if problem is not None:
+        raise SourceConfigurationError(f"{where}: {problem.message} — {problem.hint}")
     try:
         headers = expand_headers(source.spec.headers, environ)
     except ValueError as exc:
@@ -40,25 +48,25 @@ def prepare(source: Source, settings: Settings, environ: Mapping[str, str], now:
                 f"{where}: header '{name}' holds characters an HTTP header cannot carry "
                 "(a newline or control character in the variables it uses?)"
             )
-    secrets = tuple(
-        environ[name]
-        for text in source.spec.headers.values()
-        for name in referenced_variables(text)
-    )
-    return Setup(HttpCollector(source, now), headers, secrets)
+    secrets = tuple(environ[name] for name in source.spec.secrets)
+    hosts = parse_host_patterns(source.spec.hosts) if source.spec.hosts else None
+    return Setup(HttpCollector(source, now, hosts), headers, secrets)
 
 
 class HttpCollector:
-    def __init__(self, source: Source, now: datetime) -> None:
+    def __init__(
+        self, source: Source, now: datetime, hosts: tuple[HostPattern, ...] | None = None
+    ) -> None:
         self.source = source
         self.now = Timestamp.from_datetime(now)
+        self.hosts = hosts  # None: any host (a source that sends no secret may omit `hosts`)
 
     def wants(self, entity: Entity) -> bool:
         return True
 
     async def collect(self, entity: Entity, fetcher: Fetcher) -> dict[str, Any]:
         url = self._url(entity)
-        reply = await fetcher.get(url)
+        reply = await fetcher.get(url, hosts=self.hosts)
         if not reply.ok:
             raise EntityCollectionError(reply.describe())
         activation = Activation({"entity": entity, "response": reply.data, "now": self.now})

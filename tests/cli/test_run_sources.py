@@ -58,9 +58,12 @@ sources:
     type: http
     url: '"http://127.0.0.1:9/api/measures/component?component=" + entity.metadata.name'
     headers: {Authorization: "Bearer ${SONAR_TOKEN}"}
+    secrets: [SONAR_TOKEN]
+    hosts: ["127.0.0.1:9"]
     facts:
       coverage: double(response.component.measures[0].value)
 """
+GRANTS = {"SCORECARDS_SOURCE_SECRETS": '{"SONAR_TOKEN": ["127.0.0.1"]}'}
 
 
 @pytest.fixture(autouse=True)
@@ -152,7 +155,7 @@ def test_entity_errors_are_printed_and_kept_on_the_run(github, workspace, tmp_pa
 def test_validate_names_a_header_variable_that_is_not_set(workspace):
     (Path(workspace["definitions"]) / "sonar.yaml").write_text(SONAR)
 
-    result = runner.invoke(app, ["validate", workspace["definitions"]])
+    result = runner.invoke(app, ["validate", workspace["definitions"]], env=GRANTS)
 
     assert result.exit_code == 1
     assert "sonar.yaml:5: source 'sonarqube': header 'Authorization' uses ${SONAR_TOKEN}" in (
@@ -163,7 +166,9 @@ def test_validate_names_a_header_variable_that_is_not_set(workspace):
 def test_validate_passes_once_the_variable_is_set(workspace):
     (Path(workspace["definitions"]) / "sonar.yaml").write_text(SONAR)
 
-    result = runner.invoke(app, ["validate", workspace["definitions"]], env={"SONAR_TOKEN": "x1"})
+    result = runner.invoke(
+        app, ["validate", workspace["definitions"]], env={"SONAR_TOKEN": "x1", **GRANTS}
+    )
 
     assert result.exit_code == 0, result.output
 
@@ -171,7 +176,7 @@ def test_validate_passes_once_the_variable_is_set(workspace):
 def test_an_unset_variable_stops_only_its_source_in_a_run(workspace):
     (Path(workspace["definitions"]) / "sonar.yaml").write_text(SONAR)
 
-    result = runner.invoke(app, ["run", *(f"--{k}={v}" for k, v in workspace.items())])
+    result = runner.invoke(app, ["run", *(f"--{k}={v}" for k, v in workspace.items())], env=GRANTS)
 
     assert result.exit_code == 0, result.output
     assert "source sonarqube: not collected — " in result.stdout

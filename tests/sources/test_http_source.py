@@ -20,7 +20,8 @@ from tests.conftest import NOW
 from tests.sources.sonar_server import SonarServer
 
 SONAR_TOKEN = "squ_test_4f1d2c3b5a6978"
-ENVIRON = {"SONAR_TOKEN": SONAR_TOKEN}
+GRANTS = {"SCORECARDS_SOURCE_SECRETS": '{"SONAR_TOKEN": ["127.0.0.1"]}'}
+ENVIRON = {"SONAR_TOKEN": SONAR_TOKEN, **GRANTS}
 QUICK = FetchPolicy(backoff=0.01, max_backoff=0.05)
 
 SONARQUBE = """\
@@ -30,6 +31,8 @@ sources:
     applies: '"sonarqube.org/project-key" in entity.metadata.annotations'
     url: '"{base}/api/measures/component?metricKeys=coverage&component=" + entity.metadata.annotations["sonarqube.org/project-key"]'
     headers: {{Authorization: "Bearer ${{SONAR_TOKEN}}"}}
+    secrets: [SONAR_TOKEN]
+    hosts: ["127.0.0.1"]
     timeout: 0.5
     retries: {retries}
     facts:
@@ -195,7 +198,7 @@ def test_an_unset_variable_is_a_validation_error_naming_it(sonar, tmp_path):
     )
 
     with pytest.raises(DefinitionsError) as raised:
-        load_definitions(folder, now=NOW, environ={})
+        load_definitions(folder, now=NOW, environ=GRANTS)
 
     [problem] = raised.value.problems
     assert (problem.file.endswith("sources.yaml"), problem.line) == (True, 6)
@@ -209,7 +212,7 @@ def test_an_empty_variable_counts_as_unset(sonar, tmp_path):
     )
 
     with pytest.raises(DefinitionsError, match="SONAR_TOKEN"):
-        load_definitions(folder, now=NOW, environ={"SONAR_TOKEN": ""})
+        load_definitions(folder, now=NOW, environ={"SONAR_TOKEN": "", **GRANTS})
 
 
 def test_commands_that_do_not_collect_load_definitions_without_the_variable(sonar, tmp_path):
@@ -225,7 +228,7 @@ def test_commands_that_do_not_collect_load_definitions_without_the_variable(sona
 def test_an_unset_variable_at_collection_fails_the_source_without_requests(sonar, tmp_path):
     source = sonar_source(tmp_path, sonar.url)
 
-    report = collect(source, [component("payments-api", "payments-api")], environ={})
+    report = collect(source, [component("payments-api", "payments-api")], environ=GRANTS)
 
     assert report.error is not None and "SONAR_TOKEN" in report.error
     assert (report.requests, report.facts, sonar.requests) == (0, [], [])
@@ -257,6 +260,8 @@ def test_a_doubled_dollar_writes_a_literal_reference(sonar, tmp_path):
             type: http
             url: '"{sonar.url}/api/measures/component?component=echo"'
             headers: {{Authorization: "Bearer ${{SONAR_TOKEN}}", X-Template: "$${{HOME}}"}}
+            secrets: [SONAR_TOKEN]
+            hosts: ["127.0.0.1"]
             facts: {{template: 'response.headers["X-Template"]'}}
         """,
     )

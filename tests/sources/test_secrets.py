@@ -33,6 +33,7 @@ from tests.sources.test_github import component
 GITHUB_TOKEN = "ghp_SECRET9f3Kq7Lm2Wx8Zr4Tn6Yb1Vc5"
 SONAR_TOKEN = "squ_SECRET4d8Hs2Jp7Fk1Gq9Xw3"
 SECRETS = (GITHUB_TOKEN, SONAR_TOKEN)
+GRANTS = '{"SONAR_TOKEN": ["127.0.0.1"]}'
 
 CATALOG = """\
 apiVersion: backstage.io/v1alpha1
@@ -60,6 +61,8 @@ sources:
     retries: 1
     url: '"{sonar}/api/measures/component?component=" + entity.metadata.annotations["sonarqube.org/project-key"]'
     headers: {{Authorization: "Bearer ${{SONAR_TOKEN}}"}}
+    secrets: [SONAR_TOKEN]
+    hosts: ["127.0.0.1"]
     facts:
       project: response.component.key
 """
@@ -68,6 +71,8 @@ ECHO_DEFINITIONS = """\
     type: http
     url: '"{sonar}/api/measures/component?component=echo"'
     headers: {{Authorization: "Bearer ${{SONAR_TOKEN}}"}}
+    secrets: [SONAR_TOKEN]
+    hosts: ["127.0.0.1"]
     facts:
       seen: response.headers
 """
@@ -152,6 +157,7 @@ def test_a_run_against_failing_servers_leaks_no_secret_anywhere(
         "SCORECARDS_GITHUB_TOKEN": GITHUB_TOKEN,
         "SCORECARDS_GITHUB_API_URL": github.url,
         "SONAR_TOKEN": SONAR_TOKEN,
+        "SCORECARDS_SOURCE_SECRETS": GRANTS,
     }
 
     result = CliRunner().invoke(app, ["run", *options], env=env)
@@ -177,7 +183,7 @@ def test_a_mapping_that_copies_a_secret_stores_it_masked(sonar, tmp_path):
         textwrap.dedent("sources:\n" + ECHO_DEFINITIONS).format(sonar=sonar.url)
     )
     source = load_definitions(folder, now=NOW).sources["sonar-echo"]
-    environ = {"SONAR_TOKEN": SONAR_TOKEN}
+    environ = {"SONAR_TOKEN": SONAR_TOKEN, "SCORECARDS_SOURCE_SECRETS": GRANTS}
 
     report = collect_source(source, [component("a")], Settings(), NOW, environ=environ)
 
@@ -242,6 +248,8 @@ def test_a_url_that_would_carry_a_secret_is_never_requested(sonar, tmp_path):
                 type: http
                 url: '"{sonar.url}/api/measures/component?component=" + entity.metadata.annotations["sonarqube.org/project-key"]'
                 headers: {{Authorization: "Bearer ${{SONAR_TOKEN}}"}}
+                secrets: [SONAR_TOKEN]
+                hosts: ["127.0.0.1"]
                 facts: {{project: response.component.key}}
             """
         )
@@ -250,7 +258,8 @@ def test_a_url_that_would_carry_a_secret_is_never_requested(sonar, tmp_path):
     entity = component("pasted")
     entity["metadata"]["annotations"]["sonarqube.org/project-key"] = SONAR_TOKEN
 
-    report = collect_source(source, [entity], Settings(), NOW, environ={"SONAR_TOKEN": SONAR_TOKEN})
+    environ = {"SONAR_TOKEN": SONAR_TOKEN, "SCORECARDS_SOURCE_SECRETS": GRANTS}
+    report = collect_source(source, [entity], Settings(), NOW, environ=environ)
 
     assert (report.failed, report.requests, sonar.requests) == (1, 0, [])
     assert "the URL would carry a secret" in report.errors[0].error
