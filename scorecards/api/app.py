@@ -1,8 +1,9 @@
 """The FastAPI application: `create_app(settings)` wires the store, definitions and routers.
 
-A router module exposes `router` (an APIRouter with its own prefix) and is added
-to ROUTERS; routes get what they need through `Depends(get_context)` and guard
-themselves with `require_read` / `require_write` from scorecards.api.auth.
+A router module exposes `router` (made by scorecards.api.routing.api_router, with
+its own prefix) and is added to ROUTERS; routes get what they need through
+`Depends(get_context)` and guard themselves with `require_read` or
+`require(Action.X)` from scorecards.api.auth.
 """
 
 from __future__ import annotations
@@ -24,10 +25,13 @@ from scorecards.api import (
     tech_insights,
     what_if,
 )
-from scorecards.api.context import ApiContext, DefinitionsHolder, accepted_tokens
+from scorecards.api.body_limit import BodyLimitMiddleware
+from scorecards.api.context import ApiContext, DefinitionsHolder
 from scorecards.api.errors import install_error_handlers
+from scorecards.api.expensive_requests import ExpensiveRequests
 from scorecards.api.metrics import Metrics
 from scorecards.api.runs import EmbeddedRuns
+from scorecards.api.token_scopes import accepted_tokens
 from scorecards.dashboard import routes as dashboard
 from scorecards.definitions.compiled import Definitions
 from scorecards.definitions.loader import load_definitions
@@ -55,17 +59,21 @@ def create_app(
 ) -> FastAPI:
     """An app serving `store` (default: the configured one, closed on shutdown) and
     `definitions` (default: loaded now from the configured folder; DefinitionsError
-    when invalid, so a server never starts on bad definitions)."""
+    when invalid, so a server never starts on bad definitions; ConfigurationError for
+    malformed token scopes)."""
     owns_store = store is None
+    tokens = accepted_tokens(settings)
     loaded = definitions if definitions is not None else load_definitions(settings.definitions)
     served = store if store is not None else open_store(settings.store_url)
+    metrics = Metrics(served)
     context = ApiContext(
         settings=settings,
         store=served,
         definitions=DefinitionsHolder(loaded, settings.definitions),
-        metrics=Metrics(served),
+        metrics=metrics,
         embedded_runs=EmbeddedRuns(),
-        tokens=accepted_tokens(settings),
+        expensive=ExpensiveRequests(settings.api_expensive_requests, metrics.registry),
+        tokens=tokens,
     )
 
     @asynccontextmanager
@@ -83,7 +91,8 @@ def create_app(
     )
     app.state.context = context
     install_error_handlers(app)
-    context.metrics.install(app)
+    app.add_middleware(BodyLimitMiddleware, max_bytes=settings.api_max_body_bytes)
+    context.metrics.install(app)  # outside the body limit, so refused bodies are counted
     origins = [o.strip() for o in (settings.api_cors_origins or "").split(",") if o.strip()]
     if origins:
         # The Backstage frontend calls a `discovery.endpoints` target from the browser.

@@ -1,33 +1,67 @@
 """Bearer tokens: write routes always need one, read routes when configured.
 
-Tokens come from SCORECARDS_API_TOKENS; they are compared in constant time and
-never appear in a log line or an answer.
+A route declares who may call it with a dependency from this module:
+`require_read`, or `require(Action.X)` for a write action. `ApiRoute`
+(scorecards.api.routing) also runs that check before it reads the request body,
+so an unauthenticated request never costs the server its body. Tokens are
+compared in constant time and never appear in a log line or an answer.
 """
 
 from __future__ import annotations
 
-import secrets
-
-from fastapi import Depends
+from fastapi import Depends, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
 from scorecards.api.context import ApiContext, get_context
 from scorecards.api.errors import ApiError
+from scorecards.api.token_scopes import ANONYMOUS, Action, Principal
 
-bearer = HTTPBearer(auto_error=False, description="A token from SCORECARDS_API_TOKENS")
+bearer = HTTPBearer(
+    auto_error=False,
+    description="A token from SCORECARDS_API_TOKENS, or one configured in api_token_scopes",
+)
 _CHALLENGE = {"WWW-Authenticate": 'Bearer realm="scorecards"'}
 
 
-def is_accepted(candidate: str, tokens: tuple[str, ...]) -> bool:
-    """True when `candidate` is one of `tokens`; every token is compared, in constant time."""
-    given = candidate.encode()
-    matched = False
-    for token in tokens:
-        matched |= secrets.compare_digest(given, token.encode())
-    return matched
+class Access:
+    """Who may call a route: any caller of a read route (unless reads need a token), or
+    a token allowed `action`. FastAPI runs it as a dependency, giving the route the
+    caller's `Principal`."""
+
+    def __init__(self, action: Action | None) -> None:
+        self.action = action
+
+    async def __call__(
+        self,
+        request: Request,
+        credentials: HTTPAuthorizationCredentials | None = Depends(bearer),
+    ) -> Principal:
+        return self.admit(get_context(request), credentials)
+
+    async def admit_request(self, request: Request) -> Principal:
+        """The same check from the request's headers alone, before anything else is read."""
+        return self.admit(get_context(request), await bearer(request))
+
+    def admit(
+        self, context: ApiContext, credentials: HTTPAuthorizationCredentials | None
+    ) -> Principal:
+        if self.action is None and not context.settings.api_read_requires_token:
+            # Backstage's frontend sends the signed-in user's Backstage token with every
+            # request, so when reads are open any Authorization header is ignored.
+            return ANONYMOUS
+        principal = authenticate(credentials, context)
+        if self.action is not None and not principal.may(self.action):
+            raise ApiError(
+                403,
+                f"the token '{principal.name}' is not allowed to {self.action.value} — "
+                "its api_token_scopes entry lists the actions it may take",
+            )
+        return principal
 
 
-def check_token(credentials: HTTPAuthorizationCredentials | None, context: ApiContext) -> None:
+def authenticate(
+    credentials: HTTPAuthorizationCredentials | None, context: ApiContext
+) -> Principal:
     if not context.tokens:
         raise ApiError(
             403,
@@ -41,30 +75,20 @@ def check_token(credentials: HTTPAuthorizationCredentials | None, context: ApiCo
             "with a token from the server's SCORECARDS_API_TOKENS",
             headers=_CHALLENGE,
         )
-    if not is_accepted(credentials.credentials, context.tokens):
+    principal = context.tokens.identify(credentials.credentials)
+    if principal is None:
         raise ApiError(
             401,
             "the bearer token is not accepted — use one of the server's SCORECARDS_API_TOKENS",
             headers=_CHALLENGE,
         )
+    return principal
 
 
-def require_write(
-    credentials: HTTPAuthorizationCredentials | None = Depends(bearer),
-    context: ApiContext = Depends(get_context),
-) -> None:
-    """For routes that change stored state."""
-    check_token(credentials, context)
+def require(action: Action) -> Access:
+    """The guard of a write route: a token allowed `action`."""
+    return _WRITE_GUARDS[action]
 
 
-def require_read(
-    credentials: HTTPAuthorizationCredentials | None = Depends(bearer),
-    context: ApiContext = Depends(get_context),
-) -> None:
-    """For routes that only read; a token is needed only with SCORECARDS_API_READ_REQUIRES_TOKEN.
-
-    Backstage's frontend sends the signed-in user's Backstage token with every
-    request, so when reads are open any Authorization header is ignored.
-    """
-    if context.settings.api_read_requires_token:
-        check_token(credentials, context)
+_WRITE_GUARDS = {action: Access(action) for action in Action}
+require_read = Access(None)

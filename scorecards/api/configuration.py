@@ -8,15 +8,17 @@ from __future__ import annotations
 
 from typing import Any
 
-from fastapi import APIRouter, Depends
+from fastapi import Depends
 
-from scorecards.api.auth import require_read, require_write
+from scorecards.api.auth import require, require_read
 from scorecards.api.context import ApiContext, get_context
 from scorecards.api.errors import ApiError
+from scorecards.api.routing import api_router
+from scorecards.api.token_scopes import Action
 from scorecards.definitions.compiled import Definitions
 from scorecards.errors import DefinitionsError
 
-router = APIRouter(prefix="/api/v1/definitions", tags=["definitions"])
+router = api_router(prefix="/api/v1/definitions", tags=["definitions"])
 
 
 def describe(definitions: Definitions) -> dict[str, Any]:
@@ -38,12 +40,15 @@ def get_definitions(context: ApiContext = Depends(get_context)) -> dict[str, Any
 
 @router.post(
     "/reload",
-    dependencies=[Depends(require_write)],
+    dependencies=[Depends(require(Action.RELOAD_DEFINITIONS))],
     summary="Re-read the definitions folder; invalid definitions leave the current ones in force",
 )
-def reload_definitions(context: ApiContext = Depends(get_context)) -> dict[str, Any]:
+async def reload_definitions(context: ApiContext = Depends(get_context)) -> dict[str, Any]:
     try:
-        previous, current = context.definitions.reload()
+        # Loading runs every check's inline tests.
+        previous, current = await context.expensive.run(
+            context.definitions.reload, "a definitions reload"
+        )
     except DefinitionsError as exc:
         details = [
             {

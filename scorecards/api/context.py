@@ -13,7 +13,9 @@ from typing import TYPE_CHECKING
 
 from fastapi import Request
 
+from scorecards.api.expensive_requests import ExpensiveRequests
 from scorecards.api.metrics import Metrics
+from scorecards.api.token_scopes import AcceptedTokens
 from scorecards.definitions.compiled import Definitions
 from scorecards.definitions.loader import load_definitions
 from scorecards.reports.inputs import ReportInputsCache
@@ -57,16 +59,9 @@ class ApiContext:
     definitions: DefinitionsHolder
     metrics: Metrics
     embedded_runs: EmbeddedRuns
-    tokens: tuple[str, ...] = ()
+    expensive: ExpensiveRequests
+    tokens: AcceptedTokens = field(default_factory=AcceptedTokens)
     report_inputs: ReportInputsCache = field(default_factory=ReportInputsCache)
-
-
-def accepted_tokens(settings: Settings) -> tuple[str, ...]:
-    """The bearer tokens of SCORECARDS_API_TOKENS (comma-separated, blanks ignored)."""
-    if settings.api_tokens is None:
-        return ()
-    raw = settings.api_tokens.get_secret_value()
-    return tuple(token.strip() for token in raw.split(",") if token.strip())
 
 
 def get_context(request: Request) -> ApiContext:

@@ -11,18 +11,19 @@ from __future__ import annotations
 
 from typing import Any
 
-from fastapi import APIRouter, Depends
+from fastapi import Depends
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from scorecards.api.auth import require_read
 from scorecards.api.context import ApiContext, get_context
 from scorecards.api.errors import ApiError
+from scorecards.api.routing import api_router
 from scorecards.errors import CatalogError
-from scorecards.gate import GatePolicy, Threshold, catalog_location, decide_gate
+from scorecards.gate import GatePolicy, Threshold, catalog_location, decide_gate, parse_max_age
 from scorecards.refs import normalize_ref
-from scorecards.timeutil import parse_duration, utcnow
+from scorecards.timeutil import utcnow
 
-router = APIRouter(prefix="/api/v1", tags=["gate"], dependencies=[Depends(require_read)])
+router = api_router(prefix="/api/v1", tags=["gate"], dependencies=[Depends(require_read)])
 
 
 class GateRequest(BaseModel):
@@ -60,7 +61,7 @@ class GateRequest(BaseModel):
     @classmethod
     def _max_age_is_a_duration(cls, value: str | None) -> str | None:
         if value is not None:
-            parse_duration(value)
+            parse_max_age(value)
         return value
 
     @model_validator(mode="after")
@@ -88,7 +89,7 @@ def gate(request: GateRequest, context: ApiContext = Depends(get_context)) -> di
         request.scorecard,
         Threshold(request.min_level, request.min_score),
         tuple(dict.fromkeys(request.require_checks)),
-        None if request.max_age is None else parse_duration(request.max_age),
+        None if request.max_age is None else parse_max_age(request.max_age),
     )
     store = context.store
     evaluation = store.latest_evaluations([ref]).get(ref)

@@ -11,6 +11,7 @@ from __future__ import annotations
 import logging
 import time
 from collections.abc import Awaitable, Callable, Iterator
+from http import HTTPStatus
 
 from fastapi import FastAPI, Request, Response
 from prometheus_client import CollectorRegistry, Counter, Histogram, generate_latest
@@ -20,6 +21,11 @@ from prometheus_client.registry import Collector
 from scorecards.stores.base import RunState, Store
 
 log = logging.getLogger("scorecards.api")
+# Label values come from closed sets only: every distinct value is a new series kept
+# for the life of the process, so anything a client chooses (the method, the path)
+# would let anyone grow /metrics without bound.
+METHODS = frozenset({"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"})
+STATUSES = frozenset(str(status.value) for status in HTTPStatus)
 LATENCY_BUCKETS = (0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0)
 
 
@@ -68,7 +74,8 @@ class Metrics:
         return generate_latest(self.registry)
 
     def install(self, app: FastAPI) -> None:
-        """Time every request, labelled by its route template (never the raw path)."""
+        """Time every request, labelled by its method (or `other`), its route template
+        (never the raw path; `unmatched` when no route matched) and its status."""
 
         @app.middleware("http")
         async def time_requests(
@@ -81,11 +88,22 @@ class Metrics:
                 status = response.status_code
                 return response
             finally:
-                route = request.scope.get("route")
-                template = getattr(route, "path", None) or "unmatched"
-                self.request_seconds.labels(request.method, template, str(status)).observe(
+                self.request_seconds.labels(*request_labels(request, status)).observe(
                     time.perf_counter() - started
                 )
+
+
+def request_labels(request: Request, status: int) -> tuple[str, str, str]:
+    """(method, route, status) of a request, each from a closed set."""
+    method = request.method if request.method in METHODS else "other"
+    route = request.scope.get("route")
+    template = getattr(route, "path", None)
+    status_text = str(status)
+    return (
+        method,
+        template if isinstance(template, str) else "unmatched",
+        status_text if status_text in STATUSES else "other",
+    )
 
 
 class LastRunCollector(Collector):

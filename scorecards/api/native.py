@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from fastapi import APIRouter, Depends, Query
+from fastapi import Depends, Query
 
 from scorecards.api.auth import require_read
 from scorecards.api.context import ApiContext, get_context
@@ -16,6 +16,7 @@ from scorecards.api.explanations import (
     history_point,
     scorecard_definition,
 )
+from scorecards.api.routing import api_router
 from scorecards.entities import owner_ref
 from scorecards.errors import CatalogError
 from scorecards.refs import normalize_ref
@@ -23,7 +24,7 @@ from scorecards.results import EntityEvaluation
 from scorecards.stores.base import Store
 from scorecards.summaries import NO_LEVEL
 
-router = APIRouter(prefix="/api/v1", tags=["native"], dependencies=[Depends(require_read)])
+router = api_router(prefix="/api/v1", tags=["native"], dependencies=[Depends(require_read)])
 
 
 @router.get("/entities", summary="Entities with their scores, filtered and paged")

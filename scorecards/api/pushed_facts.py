@@ -3,29 +3,39 @@
 The body has the shape of a fact file (examples/facts/*.yaml). Everything is
 checked before anything is stored: the source must be known, each value must fit
 the source's fact schema, each entity must be in the store (unless
-SCORECARDS_API_PUSH_UNKNOWN_ENTITIES allows new ones). Then all facts are
+SCORECARDS_API_PUSH_UNKNOWN_ENTITIES allows new ones), and a scoped token may
+push only its sources, for the entities it is scoped to. Then all facts are
 written at once; they count from the next run on.
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Mapping
 from datetime import datetime, timedelta
 from typing import Any
 
-from fastapi import APIRouter, Depends
+from fastapi import Depends
 from pydantic import BaseModel, ConfigDict, Field
 
-from scorecards.api.auth import require_write
+from scorecards.api.auth import require
 from scorecards.api.context import ApiContext, get_context
 from scorecards.api.errors import ApiError
+from scorecards.api.routing import api_router
+from scorecards.api.token_scopes import Action, Principal
+from scorecards.entities import owner_ref
 from scorecards.errors import CatalogError
-from scorecards.fact_schemas import known_sources, schema_problems, source_fact_schema
+from scorecards.fact_schemas import (
+    FactSchema,
+    known_sources,
+    schema_problems,
+    source_fact_schema,
+)
 from scorecards.refs import normalize_ref
 from scorecards.sources.catalog_facts import CATALOG_SOURCE
 from scorecards.stores.base import RESULTS_SOURCE, Fact
 from scorecards.timeutil import format_timestamp, parse_timestamp, utcnow
 
-router = APIRouter(prefix="/api/v1", tags=["facts"])
+router = api_router(prefix="/api/v1", tags=["facts"])
 MAX_FACTS = 1000
 # A timestamp ahead of the clock would stay "latest" and shadow every later push.
 MAX_CLOCK_SKEW = timedelta(minutes=5)
@@ -64,10 +74,13 @@ class FactsPushed(BaseModel):
 @router.post(
     "/facts",
     status_code=201,
-    dependencies=[Depends(require_write)],
     summary="Push facts of one source for entities (needs a bearer token)",
 )
-def push_facts(push: FactsPush, context: ApiContext = Depends(get_context)) -> FactsPushed:
+def push_facts(
+    push: FactsPush,
+    principal: Principal = Depends(require(Action.PUSH_FACTS)),
+    context: ApiContext = Depends(get_context),
+) -> FactsPushed:
     definitions = context.definitions.current
     metrics = context.metrics
     known = known_sources(definitions)
@@ -75,35 +88,12 @@ def push_facts(push: FactsPush, context: ApiContext = Depends(get_context)) -> F
     label = push.source if push.source in known else "unknown"
     try:
         _check_source(push.source, known)
-        schema = source_fact_schema(definitions, push.source)
-        now = utcnow()
-        details: list[dict[str, Any]] = []
-        facts: list[Fact] = []
-        for index, pushed in enumerate(push.facts):
-            where = f"body.facts[{index}]"
-            try:
-                ref = normalize_ref(pushed.entity)
-            except CatalogError as exc:
-                details.append({"field": f"{where}.entity", "message": str(exc)})
-                continue
-            for name, problem in schema_problems(schema, pushed.values).items():
-                details.append({"field": f"{where}.values.{name}", "message": problem})
-            moment = parse_timestamp(pushed.timestamp) if pushed.timestamp else now
-            if moment - now > MAX_CLOCK_SKEW:
-                details.append(
-                    {
-                        "field": f"{where}.timestamp",
-                        "message": f"{format_timestamp(moment)} is in the future — "
-                        "send the time the facts were collected",
-                    }
-                )
-            facts.append(Fact(ref, push.source, moment, pushed.values))
-        if details:
-            summary = "; ".join(f"{d['field']}: {d['message']}" for d in details[:3])
-            raise ApiError(
-                422, f"facts for source '{push.source}' are not valid: {summary}", details=details
-            )
-        _check_entities(context, [fact.entity_ref for fact in facts])
+        _check_source_scope(principal, push.source)
+        facts = _valid_facts(push, source_fact_schema(definitions, push.source))
+        refs = list(dict.fromkeys(fact.entity_ref for fact in facts))
+        documents = context.store.get_entities(refs)
+        _check_entities(context, refs, documents)
+        _check_entity_scope(principal, refs, documents)
     except ApiError:
         metrics.facts_pushed.labels(label, "rejected").inc(len(push.facts))
         raise
@@ -116,6 +106,38 @@ def push_facts(push: FactsPush, context: ApiContext = Depends(get_context)) -> F
             StoredFact(entity=f.entity_ref, timestamp=format_timestamp(f.timestamp)) for f in facts
         ],
     )
+
+
+def _valid_facts(push: FactsPush, schema: FactSchema | None) -> list[Fact]:
+    """The pushed facts, or a 422 naming every field that does not fit."""
+    now = utcnow()
+    details: list[dict[str, Any]] = []
+    facts: list[Fact] = []
+    for index, pushed in enumerate(push.facts):
+        where = f"body.facts[{index}]"
+        try:
+            ref = normalize_ref(pushed.entity)
+        except CatalogError as exc:
+            details.append({"field": f"{where}.entity", "message": str(exc)})
+            continue
+        for name, problem in schema_problems(schema, pushed.values).items():
+            details.append({"field": f"{where}.values.{name}", "message": problem})
+        moment = parse_timestamp(pushed.timestamp) if pushed.timestamp else now
+        if moment - now > MAX_CLOCK_SKEW:
+            details.append(
+                {
+                    "field": f"{where}.timestamp",
+                    "message": f"{format_timestamp(moment)} is in the future — "
+                    "send the time the facts were collected",
+                }
+            )
+        facts.append(Fact(ref, push.source, moment, pushed.values))
+    if details:
+        summary = "; ".join(f"{d['field']}: {d['message']}" for d in details[:3])
+        raise ApiError(
+            422, f"facts for source '{push.source}' are not valid: {summary}", details=details
+        )
+    return facts
 
 
 RESERVED_SOURCES = {
@@ -140,12 +162,12 @@ def _check_source(source: str, known: set[str]) -> None:
         )
 
 
-def _check_entities(context: ApiContext, refs: list[str]) -> None:
+def _check_entities(
+    context: ApiContext, refs: list[str], documents: Mapping[str, Mapping[str, Any]]
+) -> None:
     if context.settings.api_push_unknown_entities:
         return
-    unique = list(dict.fromkeys(refs))
-    known = context.store.get_entities(unique)
-    missing = [ref for ref in unique if ref not in known]
+    missing = [ref for ref in refs if ref not in documents]
     if missing:
         raise ApiError(
             404,
@@ -156,3 +178,43 @@ def _check_entities(context: ApiContext, refs: list[str]) -> None:
                 {"field": "body.facts", "message": f"unknown entity {ref}"} for ref in missing
             ],
         )
+
+
+def _check_source_scope(principal: Principal, source: str) -> None:
+    scope = principal.scope
+    if scope is None or scope.sources is None or source in scope.sources:
+        return
+    raise ApiError(
+        403,
+        f"the token '{principal.name}' may push facts of {_listed(scope.sources)} only, "
+        f"not '{source}' — its api_token_scopes entry lists its sources",
+        details=[{"field": "body.source", "message": "not a source this token may push"}],
+    )
+
+
+def _check_entity_scope(
+    principal: Principal, refs: list[str], documents: Mapping[str, Mapping[str, Any]]
+) -> None:
+    """403 naming every entity the token may not push for (by its owner or its ref)."""
+    scope = principal.scope
+    if scope is None:
+        return
+    refused = [
+        ref for ref in refs if not scope.allows_entity(ref, owner_ref(documents.get(ref) or {}))
+    ]
+    if refused:
+        raise ApiError(
+            403,
+            f"the token '{principal.name}' may not push facts for "
+            f"{', '.join(refused[:10])}{' …' if len(refused) > 10 else ''} — it may push for "
+            f"entities owned by {_listed(scope.owners or ())} or {_listed(scope.entities or ())}",
+            details=[
+                {"field": "body.facts", "message": f"not an entity this token may push for: {ref}"}
+                for ref in refused
+            ],
+        )
+
+
+def _listed(values: Iterable[str]) -> str:
+    names = sorted(values)
+    return ", ".join(names) if names else "none"

@@ -11,12 +11,14 @@ from collections.abc import Callable
 from datetime import datetime
 from typing import Any, Literal
 
-from fastapi import APIRouter, Depends, Query, Request
-from fastapi.responses import JSONResponse, Response
+from fastapi import Depends, Query, Request
+from fastapi.responses import Response
 
 from scorecards.api.auth import require_read
 from scorecards.api.context import ApiContext, get_context
 from scorecards.api.errors import ApiError, query_time
+from scorecards.api.responses import SafeJSONResponse, SafeTextResponse
+from scorecards.api.routing import api_router
 from scorecards.errors import CatalogError
 from scorecards.refs import normalize_ref
 from scorecards.reports.campaigns import campaign_report, campaign_reports
@@ -28,7 +30,7 @@ from scorecards.reports.trends import trend_report
 from scorecards.sources.github_org import NoListingsError, report_from_store
 from scorecards.timeutil import utcnow
 
-router = APIRouter(prefix="/api/v1", tags=["reports"], dependencies=[Depends(require_read)])
+router = api_router(prefix="/api/v1", tags=["reports"], dependencies=[Depends(require_read)])
 Format = Literal["json", "csv"] | None
 CSV: dict[int | str, dict[str, Any]] = {200: {"content": {"text/csv": {}}}}
 
@@ -178,12 +180,12 @@ def _answer_404(build: Callable[[], Report]) -> Report:
 def _respond(request: Request, report: Report, output_format: Format, name: str) -> Response:
     accept = request.headers.get("accept", "")
     if output_format == "csv" or (output_format is None and "text/csv" in accept):
-        return Response(
+        return SafeTextResponse(
             report_csv(report),
             media_type="text/csv; charset=utf-8",
             headers={"Content-Disposition": f'attachment; filename="{name}.csv"'},
         )
-    return JSONResponse(report_json(report))
+    return SafeJSONResponse(report_json(report))
 
 
 def _at(text: str | None) -> datetime:

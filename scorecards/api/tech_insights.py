@@ -13,13 +13,14 @@ from collections.abc import Mapping
 from datetime import datetime
 from typing import Any
 
-from fastapi import APIRouter, Body, Depends, Query, Request
-from fastapi.responses import JSONResponse
+from fastapi import Body, Depends, Query, Request
 from pydantic import BaseModel, ConfigDict, Field
 
 from scorecards.api.auth import require_read
 from scorecards.api.context import ApiContext, get_context
 from scorecards.api.errors import ApiError
+from scorecards.api.responses import SafeJSONResponse
+from scorecards.api.routing import api_router
 from scorecards.api.tech_insights_shapes import (
     UnknownCheckError,
     build_check_index,
@@ -34,7 +35,7 @@ from scorecards.results import EntityEvaluation
 from scorecards.stores.base import RESULTS_SOURCE, Fact, Store, fact_evaluation
 from scorecards.timeutil import format_timestamp, parse_timestamp
 
-router = APIRouter(
+router = api_router(
     prefix="/api/tech-insights", tags=["tech-insights"], dependencies=[Depends(require_read)]
 )
 MAX_BULK_ENTITIES = 1000
@@ -59,13 +60,15 @@ class BulkRunChecksRequest(BaseModel):
 
 
 @router.get("/checks", summary="Every check, Tech Insights `Check[]`")
-def list_checks(context: ApiContext = Depends(get_context)) -> JSONResponse:
+def list_checks(context: ApiContext = Depends(get_context)) -> SafeJSONResponse:
     index = build_check_index(context.definitions.current)
-    return JSONResponse(list(index.responses.values()))
+    return SafeJSONResponse(list(index.responses.values()))
 
 
 @router.get("/fact-schemas", summary="Fact schemas, one per source (`FactSchema[]`)")
-def list_fact_schemas(request: Request, context: ApiContext = Depends(get_context)) -> JSONResponse:
+def list_fact_schemas(
+    request: Request, context: ApiContext = Depends(get_context)
+) -> SafeJSONResponse:
     definitions = context.definitions.current
     wanted = query_ids(request)
     schemas = [
@@ -73,7 +76,7 @@ def list_fact_schemas(request: Request, context: ApiContext = Depends(get_contex
         for source, schema in declared_schemas(definitions).items()
         if wanted is None or source in wanted
     ]
-    return JSONResponse(schemas)
+    return SafeJSONResponse(schemas)
 
 
 @router.post(
@@ -86,7 +89,7 @@ def run_checks(
     name: str,
     body: RunChecksRequest | None = Body(default=None),
     context: ApiContext = Depends(get_context),
-) -> JSONResponse:
+) -> SafeJSONResponse:
     ref = _ref_of(f"{kind}:{namespace}/{name}")
     index = build_check_index(context.definitions.current)
     try:
@@ -98,7 +101,7 @@ def run_checks(
         raise ApiError(404, _not_scored_message(context.store, ref))
     latest = context.store.latest_facts([ref]).get(ref, {})
     used = facts_used(context.store, evaluation, latest)
-    return JSONResponse(entity_results(index, evaluation, used, ids))
+    return SafeJSONResponse(entity_results(index, evaluation, used, ids))
 
 
 @router.post(
@@ -107,7 +110,7 @@ def run_checks(
 )
 def run_bulk_checks(
     body: BulkRunChecksRequest, context: ApiContext = Depends(get_context)
-) -> JSONResponse:
+) -> SafeJSONResponse:
     store = context.store
     index = build_check_index(context.definitions.current)
     if body.entities:
@@ -131,7 +134,7 @@ def run_bulk_checks(
             continue
         used = facts_used(store, evaluation, latest.get(ref, {}))
         answer.append({"entity": ref, "results": entity_results(index, evaluation, used, ids)})
-    return JSONResponse(answer)
+    return SafeJSONResponse(answer)
 
 
 @router.get(
@@ -142,7 +145,7 @@ def latest_facts(
     request: Request,
     entity: str = Query(description="Entity ref, kind:namespace/name", max_length=800),
     context: ApiContext = Depends(get_context),
-) -> JSONResponse:
+) -> SafeJSONResponse:
     ref = _ref_of(entity)
     ids = _required_ids(request)
     store = context.store
@@ -153,7 +156,7 @@ def latest_facts(
     answer = {
         source: _fact_row(ref, fact, version) for source, fact in latest.items() if source in ids
     }
-    return JSONResponse(answer)
+    return SafeJSONResponse(answer)
 
 
 @router.get(
@@ -166,7 +169,7 @@ def facts_range(
     start_datetime: str = Query(alias="startDatetime", max_length=64),
     end_datetime: str = Query(alias="endDatetime", max_length=64),
     context: ApiContext = Depends(get_context),
-) -> JSONResponse:
+) -> SafeJSONResponse:
     ref = _ref_of(entity)
     ids = _required_ids(request)
     since = _datetime_param("startDatetime", start_datetime)
@@ -189,7 +192,7 @@ def facts_range(
             history.append(confirmed)
         if history:
             answer[source] = [_fact_row(ref, fact, version) for fact in history]
-    return JSONResponse(answer)
+    return SafeJSONResponse(answer)
 
 
 def facts_used(

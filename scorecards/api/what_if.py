@@ -3,7 +3,8 @@
 The body carries the edited definitions folder as files (name -> YAML text); the
 server compares them with the definitions it serves over its stored entities and
 facts (scorecards.what_if) and writes nothing. Evaluating the whole catalog twice
-is costly, so the route needs a write token even though it changes nothing.
+is costly, so the route needs a token allowed `what-if` even though it changes
+nothing, and it runs in the bounded pool of expensive requests.
 """
 
 from __future__ import annotations
@@ -14,20 +15,24 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any, Literal
 
-from fastapi import APIRouter, Depends
-from fastapi.responses import PlainTextResponse
+from fastapi import Depends
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
-from scorecards.api.auth import require_write
+from scorecards.api.auth import require
 from scorecards.api.context import ApiContext, get_context
 from scorecards.api.errors import ApiError
+from scorecards.api.responses import SafeTextResponse
+from scorecards.api.routing import api_router
+from scorecards.api.token_scopes import Action
 from scorecards.definitions.loader import load_definitions
 from scorecards.errors import DefinitionsError
 from scorecards.timeutil import utcnow
 from scorecards.what_if import what_if_over_store
 from scorecards.what_if_report import render_markdown
 
-router = APIRouter(prefix="/api/v1", tags=["what-if"], dependencies=[Depends(require_write)])
+router = api_router(
+    prefix="/api/v1", tags=["what-if"], dependencies=[Depends(require(Action.WHAT_IF))]
+)
 
 FILE_NAME = r"^[A-Za-z0-9][A-Za-z0-9._-]{0,99}\.ya?ml$"
 MAX_TOTAL_BYTES = 5_000_000
@@ -79,9 +84,14 @@ class WhatIfRequest(BaseModel):
     summary="Compare the served definitions with edited ones over the stored facts",
     response_model=None,
 )
-def what_if(
+async def what_if(
     request: WhatIfRequest, context: ApiContext = Depends(get_context)
-) -> dict[str, Any] | PlainTextResponse:
+) -> dict[str, Any] | SafeTextResponse:
+    return await context.expensive.run(lambda: compare(request, context), "a what-if")
+
+
+def compare(request: WhatIfRequest, context: ApiContext) -> dict[str, Any] | SafeTextResponse:
+    """The what-if answer: load the sent files, evaluate both definitions over the store."""
     now = request.at or utcnow()
     with tempfile.TemporaryDirectory(prefix="scorecards-what-if-") as folder:
         for name, text in request.files.items():
@@ -92,7 +102,7 @@ def what_if(
             raise _invalid(exc, folder) from None
     report = what_if_over_store(context.store, context.definitions.current, edited, now)
     if request.format == "markdown":
-        return PlainTextResponse(render_markdown(report), media_type="text/markdown")
+        return SafeTextResponse(render_markdown(report), media_type="text/markdown")
     return report.to_dict()
 
 

@@ -15,6 +15,7 @@ from fastapi.responses import HTMLResponse
 
 from scorecards.api.auth import require_read
 from scorecards.api.context import ApiContext, get_context
+from scorecards.api.responses import replace_surrogates
 from scorecards.dashboard.entity_pages import EntityFilter, build_entity_page, select_entities
 from scorecards.dashboard.overview import build_overview
 from scorecards.dashboard.rendering import list_path, render
@@ -55,7 +56,9 @@ def page(
         "generated_at": now,
         "definitions_version": context.definitions.current.version,
     }
-    return HTMLResponse(render(template, common | values), status_code=status)
+    # Older versions stored lone surrogates as they came; a page must still encode.
+    html = replace_surrogates(render(template, common | values))
+    return HTMLResponse(html, status_code=status)
 
 
 def problem_page(
