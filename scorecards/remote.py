@@ -2,8 +2,10 @@
 
 Bounded everywhere: a timeout per request, a few attempts with a short backoff
 for connection failures and 502/503/504 answers, and a clear `ServerError`
-naming the server and what went wrong when it gives up. The token (from
-SCORECARDS_TOKEN) travels as a bearer token and never appears in a message.
+naming the server and what went wrong when it gives up. A gate answer is taken
+only when it is about the entity, scorecard and threshold asked. The token (from
+SCORECARDS_TOKEN) travels as a bearer token and never appears in a message, nor do
+credentials written into the server URL.
 """
 
 from __future__ import annotations
@@ -23,6 +25,8 @@ from scorecards.timeutil import format_duration, parse_timestamp
 
 RETRY_STATUSES = frozenset({502, 503, 504})
 MAX_RETRY_AFTER = 5.0  # seconds; a CI step does not wait longer for a busy server
+# What an answer that is not a gate decision raises while being read.
+MALFORMED = (KeyError, TypeError, ValueError, AttributeError, OverflowError)
 
 
 class ServerError(ScorecardsError):
@@ -38,7 +42,8 @@ class ScorecardsServer:
         attempts: int = 3,
         backoff: float = 0.25,
     ) -> None:
-        self.url = url.rstrip("/")
+        self.url = _server_url(url)
+        self.shown_url = _without_credentials(self.url)  # for messages and logs
         self.attempts = max(1, attempts)
         self.backoff = backoff
         headers = {"accept": "application/json"}
@@ -69,12 +74,21 @@ class ScorecardsServer:
             body["max_age"] = format_duration(policy.max_age)
         answer = self._request("POST", "/api/v1/gate", json=body)
         try:
-            return GateDecision.from_dict(answer)
-        except (KeyError, TypeError, ValueError) as exc:
+            decision = GateDecision.from_dict(answer)
+        except MALFORMED as exc:
             raise ServerError(
-                f"{self.url}/api/v1/gate answered something that is not a gate decision "
+                f"{self.shown_url}/api/v1/gate answered something that is not a gate decision "
                 f"({type(exc).__name__}: {exc}) — is this a scorecards server of the same version?"
             ) from None
+        mismatch = decision.mismatch(policy)
+        if mismatch is not None:
+            # A proxy or cache in between, or a server that rewrote the question: its
+            # verdict says nothing about the question this gate asks, so never pass on it.
+            raise ServerError(
+                f"{self.shown_url}/api/v1/gate did not answer the question asked: {mismatch} — "
+                "check --server (a proxy or cache in front of it?)"
+            )
+        return decision
 
     def latest_facts(self, ref: str, sources: Iterable[str]) -> dict[str, FactSnapshot]:
         """The server's latest facts of `ref` by source (Tech Insights `facts/latest`).
@@ -95,16 +109,16 @@ class ScorecardsServer:
                 for source, row in answer.items()
                 if source in ids
             }
-        except (KeyError, TypeError, ValueError, AttributeError) as exc:
+        except MALFORMED as exc:
             raise ServerError(
-                f"{self.url}/api/tech-insights/facts/latest answered facts of an unexpected "
+                f"{self.shown_url}/api/tech-insights/facts/latest answered facts of an unexpected "
                 f"shape ({type(exc).__name__}: {exc})"
             ) from None
 
     def _request(
         self, method: str, path: str, *, missing_ok: bool = False, **kwargs: Any
     ) -> dict[str, Any]:
-        where = f"{self.url}{path}"
+        where = f"{self.shown_url}{path}"
         problem = ""
         for attempt in range(1, self.attempts + 1):
             try:
@@ -113,13 +127,15 @@ class ScorecardsServer:
                 problem = f"{type(exc).__name__}: {exc or 'no answer'}"
                 self._pause(attempt, None)
                 continue
+            except httpx.HTTPError as exc:  # not worth a retry: a malformed answer, say
+                raise ServerError(f"{where} failed: {type(exc).__name__}: {exc}") from None
             if response.status_code in RETRY_STATUSES and attempt < self.attempts:
                 problem = f"HTTP {response.status_code}"
                 self._pause(attempt, response.headers.get("retry-after"))
                 continue
             return self._answer(where, response, missing_ok)
         raise ServerError(
-            f"cannot reach the scorecards server at {self.url} ({problem}; "
+            f"cannot reach the scorecards server at {self.shown_url} ({problem}; "
             f"{self.attempts} attempt{'s' if self.attempts != 1 else ''}) — check --server "
             "and that `scorecards serve` is running there"
         )
@@ -149,6 +165,38 @@ class ScorecardsServer:
         if response.is_success:
             message = "the answer is not a JSON object"
         raise ServerError(f"{where} answered HTTP {response.status_code}: {message}")
+
+
+def _server_url(url: str) -> str:
+    """`url` without a trailing slash; ServerError at once when it cannot be a server's URL."""
+    shown = _without_credentials(url)
+    problem = None
+    try:
+        parsed = httpx.URL(url)
+    except (httpx.InvalidURL, TypeError, ValueError) as exc:
+        problem = str(exc)
+    else:
+        if parsed.scheme not in ("http", "https"):
+            problem = f"the scheme must be http or https, not '{parsed.scheme or 'none'}'"
+        elif not parsed.host:
+            problem = "it names no host"
+    if problem is not None:
+        raise ServerError(
+            f"--server '{shown}' is not a server URL: {problem} — "
+            "e.g. https://scorecards.example.com or http://127.0.0.1:8321"
+        )
+    return url.rstrip("/")
+
+
+def _without_credentials(url: str) -> str:
+    """The URL as safe to print: anything before an '@' in its authority is hidden."""
+    scheme, separator, rest = url.partition("://")
+    if not separator:
+        return url
+    authority, slash, path = rest.partition("/")
+    if "@" in authority:
+        authority = "***@" + authority.rpartition("@")[2]
+    return f"{scheme}://{authority}{slash}{path}"
 
 
 def _error_message(body: Any) -> str | None:

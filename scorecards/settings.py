@@ -7,6 +7,7 @@ The config file is `scorecards.yaml` in the working folder, or the file named by
 from __future__ import annotations
 
 import os
+from importlib.resources.abc import Traversable
 from pathlib import Path
 from typing import Any
 
@@ -17,6 +18,8 @@ from pydantic_settings import (
     SettingsConfigDict,
     YamlConfigSettingsSource,
 )
+
+from scorecards.yamlfile import load_located
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_STORE_URL = "sqlite:///.scorecards/scorecards.db"
@@ -30,7 +33,8 @@ def bundled(relative: str) -> str:
     return str(PROJECT_ROOT / relative)
 
 
-def _config_file() -> Path:
+def config_file() -> Path:
+    """The settings file: `SCORECARDS_CONFIG`, else scorecards.yaml in the working folder."""
     return Path(os.environ.get("SCORECARDS_CONFIG", "scorecards.yaml"))
 
 
@@ -57,6 +61,8 @@ class Settings(BaseSettings):
     backstage_token: SecretStr | None = None
     github_token: SecretStr | None = None
     github_api_url: str = "https://api.github.com"
+    # Not a setting here: SCORECARDS_SOURCE_SECRETS, which secrets http sources may send and to which
+    # hosts, is read from the collecting environment only (scorecards/definitions/source_secrets.py).
     # Catalog completeness (scorecards/reports/completeness.py): organisations whose repositories
     # a run lists, and how a repository's team is derived.
     github_orgs: str | None = None  # comma-separated, e.g. "acme,acme-labs"
@@ -71,6 +77,12 @@ class Settings(BaseSettings):
     api_read_requires_token: bool = False  # read routes also need a bearer token
     api_push_unknown_entities: bool = False  # accept pushed facts for refs not in the store
     api_cors_origins: str | None = None  # comma-separated browser origins, e.g. the Backstage app
+    # API hardening (README "Security model"): larger request bodies get 413; expensive requests
+    # (what-if, run start, definitions reload) beyond this many at once get 503 + Retry-After;
+    # token scopes: name -> {token_sha256, actions, sources, owners, entities}.
+    api_max_body_bytes: int = Field(default=1_048_576, ge=1024, le=1_073_741_824)
+    api_expensive_requests: int = Field(default=2, ge=1, le=64)
+    api_token_scopes: dict[str, dict[str, Any]] = Field(default_factory=dict)
     host: str = "127.0.0.1"
     port: int = Field(default=8321, ge=1, le=65535)
 
@@ -86,8 +98,17 @@ class Settings(BaseSettings):
         return (
             init_settings,
             env_settings,
-            YamlConfigSettingsSource(settings_cls, yaml_file=_config_file()),
+            _ConfigFileSource(settings_cls, yaml_file=config_file()),
         )
+
+
+class _ConfigFileSource(YamlConfigSettingsSource):
+    """The config file, read like every YAML of ours (scorecards.yamlfile): safe, bounded,
+    and a key given twice is refused with its line instead of silently keeping the last."""
+
+    def _read_file(self, file_path: Path | Traversable) -> dict[str, Any]:
+        document: dict[str, Any] = load_located(file_path.read_text(encoding="utf-8")) or {}
+        return document
 
 
 def load_settings(**flags: Any) -> Settings:

@@ -9,6 +9,10 @@ _DURATION = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*(s|m|h|d|w)\s*$")
 _UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86400, "w": 604800}
 
 
+class DurationTooLongError(ValueError):
+    """A well-formed duration longer than any timedelta holds."""
+
+
 def parse_duration(text: str) -> timedelta:
     """`30m`, `12h`, `7d`, `2w` -> timedelta; ValueError with the accepted forms otherwise."""
     match = _DURATION.match(str(text))
@@ -16,7 +20,12 @@ def parse_duration(text: str) -> timedelta:
         raise ValueError(
             f"'{text}' is not a duration — write a number and a unit: 30m, 12h, 7d, 2w"
         )
-    return timedelta(seconds=float(match.group(1)) * _UNITS[match.group(2)])
+    try:
+        return timedelta(seconds=float(match.group(1)) * _UNITS[match.group(2)])
+    except OverflowError:
+        raise DurationTooLongError(
+            f"'{text}' is too long a duration: at most 999999999 days"
+        ) from None
 
 
 def format_duration(value: timedelta) -> str:

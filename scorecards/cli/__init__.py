@@ -7,6 +7,7 @@ lives in its own module and registers itself on `app` when imported below.
 
 from __future__ import annotations
 
+import sqlite3
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -16,7 +17,7 @@ from typing import Annotated
 import typer
 from rich.console import Console
 
-from scorecards.errors import DefinitionsError, ScorecardsError
+from scorecards.errors import DefinitionsError, ScorecardsError, StoreError
 from scorecards.settings import Settings
 from scorecards.stores import Store, open_store
 from scorecards.timeutil import parse_timestamp, utcnow
@@ -30,8 +31,8 @@ app = typer.Typer(
     add_completion=False,
     pretty_exceptions_enable=False,
 )
-out = Console(highlight=False)
-err = Console(stderr=True, highlight=False, soft_wrap=True)
+out = Console(highlight=False, emoji=False)
+err = Console(stderr=True, highlight=False, soft_wrap=True, emoji=False)
 
 CatalogOption = Annotated[
     str | None,
@@ -54,7 +55,8 @@ FormatOption = Annotated[str, typer.Option("--format", help="text or json.")]
 def user_errors() -> Iterator[None]:
     """Turn our errors into a clear message and exit code 2, never a traceback."""
     try:
-        yield
+        with store_failures():
+            yield
     except DefinitionsError as exc:
         err.print(str(exc), markup=False)
         raise typer.Exit(EXIT_BAD_INPUT) from None
@@ -63,8 +65,47 @@ def user_errors() -> Iterator[None]:
         raise typer.Exit(EXIT_BAD_INPUT) from None
 
 
-def open_configured_store(settings: Settings) -> Store:
-    return open_store(settings.store_url)
+STORE_HINT = "check --store (SCORECARDS_STORE_URL)"
+
+
+@contextmanager
+def store_failures() -> Iterator[None]:
+    """Raise a store backend's own errors (Redis down, SQLite locked) as StoreError.
+
+    The stores raise them from any read or write; a command reports them as one
+    line naming the store's kind and what to check, so a StoreError gets the hint too.
+    """
+    try:
+        yield
+    except StoreError as exc:
+        if "--store" in str(exc):
+            raise
+        raise StoreError(f"{exc} — {STORE_HINT}") from exc
+    except sqlite3.Error as exc:
+        raise StoreError(f"the SQLite store failed: {exc} — {STORE_HINT}") from exc
+    except Exception as exc:
+        problem = _redis_problem(exc)
+        if problem is None:
+            raise
+        raise StoreError(problem) from exc
+
+
+def _redis_problem(exc: Exception) -> str | None:
+    """What went wrong with Redis, or None if `exc` is not a Redis error."""
+    try:
+        import redis
+    except ImportError:  # a build without the Redis store
+        return None
+    if isinstance(exc, redis.ConnectionError | redis.TimeoutError):
+        return f"cannot reach the Redis store ({exc}) — is Redis running there? {STORE_HINT}"
+    if isinstance(exc, redis.RedisError):
+        return f"the Redis store answered an error ({exc}) — {STORE_HINT}"
+    return None
+
+
+def open_configured_store(settings: Settings, *, create: bool = False) -> Store:
+    """The configured store; only commands that write results (`run`) may `create` it."""
+    return open_store(settings.store_url, create=create)
 
 
 def time_option(at: str | None) -> datetime:

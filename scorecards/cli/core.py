@@ -7,6 +7,7 @@ import os
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import Annotated
+from urllib.parse import urlparse
 
 import typer
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
@@ -25,6 +26,7 @@ from scorecards.cli import (
     out,
     user_errors,
 )
+from scorecards.cli.configuration import load_cli_settings
 from scorecards.cli.runs import DEFAULT_WAIT_SECONDS, is_distributed, run_distributed
 from scorecards.definitions.compiled import Definitions
 from scorecards.definitions.loader import load_definitions
@@ -33,7 +35,7 @@ from scorecards.errors import DefinitionsError
 from scorecards.inputs import gather_run_inputs
 from scorecards.refs import entity_ref, normalize_ref
 from scorecards.runs import prune_missing_entities, run_in_process
-from scorecards.settings import Settings, load_settings
+from scorecards.settings import Settings
 from scorecards.sources.collection import record_collection
 from scorecards.stores import Run
 from scorecards.timeutil import utcnow
@@ -44,7 +46,8 @@ def validate(
     folder: Annotated[str | None, typer.Argument(help="Definitions folder.")] = None,
 ) -> None:
     """Check definitions: YAML, keys, ids, references, CEL, and every inline test."""
-    settings = load_settings(definitions=folder)
+    with user_errors():
+        settings = load_cli_settings(definitions=folder)
     try:
         definitions = load_definitions(settings.definitions, environ=os.environ)
     except DefinitionsError as exc:
@@ -103,7 +106,7 @@ def run(
 ) -> None:
     """Collect, evaluate and store scores for every catalog entity."""
     with user_errors():
-        settings = load_settings(
+        settings = load_cli_settings(
             catalog=catalog,
             definitions=definitions_folder,
             store_url=store,
@@ -121,6 +124,7 @@ def run(
             )
             raise typer.Exit(EXIT_BAD_INPUT)
         definitions = load_definitions(settings.definitions)
+        _check_store(settings)
         now = utcnow()
         inputs = gather_run_inputs(settings, definitions, now)
         for report in inputs.reports:
@@ -130,7 +134,7 @@ def run(
         if on_workers:
             run_distributed(settings, definitions, inputs, now, wait=wait, timeout=wait_timeout)
             return
-        target = open_configured_store(settings)
+        target = open_configured_store(settings, create=True)
         with _progress(len(inputs.entities)) as advance:
             finished = run_in_process(
                 target,
@@ -152,8 +156,22 @@ def run(
                 err.print(f"error: {error}", markup=False)
 
 
+def _check_store(settings: Settings) -> None:
+    """Fail before collecting (which may take minutes) when a network store is down.
+
+    A SQLite file is left alone: the run creates it once it has something to store.
+    """
+    if urlparse(settings.store_url).scheme == "sqlite":
+        return
+    target = open_configured_store(settings, create=True)
+    try:
+        target.ping()
+    finally:
+        target.close()
+
+
 def _prune(settings: Settings, entities: list[Entity]) -> None:
-    target = open_configured_store(settings)
+    target = open_configured_store(settings, create=True)
     try:
         removed = prune_missing_entities(target, entities)
     finally:
@@ -196,10 +214,14 @@ def score(
 ) -> None:
     """Explain one entity's scores: every scorecard, every check, why, and how to fix."""
     with user_errors():
-        settings = load_settings(definitions=definitions_folder, store_url=store)
+        settings = load_cli_settings(definitions=definitions_folder, store_url=store)
         definitions: Definitions = load_definitions(settings.definitions, run_tests=False)
         ref = normalize_ref(entity, default_kind="component")
-        evaluation = open_configured_store(settings).latest_evaluations([ref]).get(ref)
+        stored = open_configured_store(settings)
+        try:
+            evaluation = stored.latest_evaluations([ref]).get(ref)
+        finally:
+            stored.close()
     if evaluation is None:
         err.print(
             f"error: no scores stored for {ref} — check the ref, or run `scorecards run` first",

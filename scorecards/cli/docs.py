@@ -8,9 +8,9 @@ from typing import Annotated
 import typer
 
 from scorecards.cli import EXIT_BAD_INPUT, EXIT_FINDINGS, app, err, out, user_errors
+from scorecards.cli.configuration import load_cli_settings
 from scorecards.definitions.loader import load_definitions
 from scorecards.docs import FORMATS, render_markdown
-from scorecards.settings import load_settings
 
 
 @app.command()
@@ -37,7 +37,7 @@ def docs(
         err.print("error: --check compares against a file: give it with --output", markup=False)
         raise typer.Exit(EXIT_BAD_INPUT)
     with user_errors():
-        settings = load_settings(definitions=folder)
+        settings = load_cli_settings(definitions=folder)
         definitions = load_definitions(settings.definitions, run_tests=False)
     page = render_markdown(definitions, f"{Path(settings.definitions).name}/")
     if output is None:

@@ -24,7 +24,9 @@ from scorecards.cli import (
     app,
     err,
     open_configured_store,
+    store_failures,
 )
+from scorecards.cli.configuration import load_cli_settings
 from scorecards.definitions.compiled import Definitions
 from scorecards.definitions.loader import load_definitions
 from scorecards.entities import Entity
@@ -37,6 +39,7 @@ from scorecards.gate import (
     catalog_location,
     decide_gate,
     decide_gate_for_entity,
+    parse_max_age,
     undecidable,
 )
 from scorecards.gate.reports import (
@@ -48,9 +51,12 @@ from scorecards.gate.reports import (
 )
 from scorecards.refs import entity_ref, normalize_ref
 from scorecards.remote import ScorecardsServer
-from scorecards.settings import Settings, load_settings
+from scorecards.settings import Settings
 from scorecards.sources.catalog_files import load_catalog_files
-from scorecards.timeutil import parse_duration, utcnow
+from scorecards.timeutil import utcnow
+
+MIN_TIMEOUT = 0.1
+MAX_TIMEOUT = 300.0
 
 
 @app.command("gate")
@@ -61,8 +67,7 @@ def gate_command(
         str | None, typer.Option("--min-level", help="Lowest level that passes, e.g. Silver.")
     ] = None,
     min_score: Annotated[
-        float | None,
-        typer.Option("--min-score", min=0, max=100, help="Lowest score that passes (0-100)."),
+        float | None, typer.Option("--min-score", help="Lowest score that passes (0-100).")
     ] = None,
     require_check: Annotated[
         list[str] | None,
@@ -107,13 +112,20 @@ def gate_command(
     definitions_folder: DefinitionsOption = None,
     store: StoreOption = None,
     timeout: Annotated[
-        float, typer.Option("--timeout", min=0.1, max=300, help="Seconds per server request.")
+        float, typer.Option("--timeout", help="Seconds per server request (0.1-300).")
     ] = 10.0,
 ) -> None:
     """Pass or fail an entity against a scorecard threshold: exit 0 pass, 1 below, 2 cannot decide."""
-    policy = _policy(entity, scorecard, min_level, min_score, require_check or [], max_age)
-    settings = load_settings(definitions=definitions_folder, store_url=store)
-    decision = _decide(policy, settings, server, catalog_file, timeout)
+    policy, problems = _policy(
+        entity, scorecard, min_level, min_score, require_check or [], max_age, timeout
+    )
+    if problems:
+        for problem in problems:
+            err.print(f"error: {problem}", markup=False)
+        decision = undecidable(policy, *problems)
+    else:
+        decision = _decide(policy, definitions_folder, store, server, catalog_file, timeout)
+    # Every outcome writes its report: CI collects it even when the gate could not decide.
     _emit(decision, report_format, output)
     raise typer.Exit(decision.exit_code)
 
@@ -125,40 +137,70 @@ def _policy(
     min_score: float | None,
     required: list[str],
     max_age: str | None,
-) -> GatePolicy:
-    """The question asked, or exit 2 with what is wrong with it."""
+    timeout: float,
+) -> tuple[GatePolicy, list[str]]:
+    """The question asked, as far as it can be read, and what is wrong with it."""
+    problems: list[str] = []
     try:
         ref = normalize_ref(entity, default_kind="component")
-        if (min_level is None) == (min_score is None):
-            raise ValueError(
-                "give exactly one threshold: --min-level LEVEL (e.g. Silver) or --min-score N"
-            )
-        threshold = Threshold(min_level=min_level, min_score=min_score)
-        age = parse_duration(max_age) if max_age is not None else None
-    except (ValueError, CatalogError) as exc:
-        err.print(f"error: {exc}", markup=False)
-        raise typer.Exit(EXIT_BAD_INPUT) from None
+    except CatalogError as exc:
+        ref = entity
+        problems.append(str(exc))
+    threshold = _threshold(min_level, min_score, problems)
+    age = None
+    if max_age is not None:
+        try:
+            age = parse_max_age(max_age)
+        except ValueError as exc:
+            problems.append(str(exc))
+    if not MIN_TIMEOUT <= timeout <= MAX_TIMEOUT:
+        problems.append(
+            f"--timeout {timeout:g} is out of range: give {MIN_TIMEOUT:g}-{MAX_TIMEOUT:g} seconds"
+        )
     checks = tuple(dict.fromkeys(c.strip() for c in required if c.strip()))
-    return GatePolicy(ref, scorecard, threshold, checks, age)
+    return GatePolicy(ref, scorecard, threshold, checks, age), problems
+
+
+def _threshold(min_level: str | None, min_score: float | None, problems: list[str]) -> Threshold:
+    """The threshold asked, or `Threshold.missing()`; what is wrong goes to `problems`."""
+    if min_score is not None and not 0 <= min_score <= 100:
+        problems.append(f"--min-score {min_score:g} is not a score: give one from 0 to 100")
+    if (min_level is None) == (min_score is None):
+        problems.append(
+            "give exactly one threshold: --min-level LEVEL (e.g. Silver) or --min-score N"
+        )
+        return Threshold.missing()
+    return Threshold(min_level=min_level, min_score=min_score)
 
 
 def _decide(
     policy: GatePolicy,
-    settings: Settings,
+    definitions_folder: str | None,
+    store: str | None,
     server: str | None,
     catalog_file: Path | None,
     timeout: float,
 ) -> GateDecision:
-    token = settings.token.get_secret_value() if settings.token is not None else None
+    """The decision; whatever goes wrong on the way makes it undecidable, never a traceback."""
     try:
-        if catalog_file is not None:
-            return _decide_as_described(policy, settings, catalog_file, server, token, timeout)
-        if server is not None:
-            with ScorecardsServer(server, token, timeout) as remote:
-                return remote.gate(policy)
-        return _decide_from_store(policy, settings)
+        with store_failures():
+            settings = load_cli_settings(definitions=definitions_folder, store_url=store)
+            token = settings.token.get_secret_value() if settings.token is not None else None
+            if catalog_file is not None:
+                return _decide_as_described(policy, settings, catalog_file, server, token, timeout)
+            if server is not None:
+                with ScorecardsServer(server, token, timeout) as remote:
+                    return remote.gate(policy)
+            return _decide_from_store(policy, settings)
     except ScorecardsError as exc:
         return undecidable(policy, str(exc))
+    except Exception as exc:  # fail closed: a gate that crashed has not passed
+        reason = (
+            f"internal error ({type(exc).__name__}: {exc}) — a bug in scorecards; "
+            "please report it with the command that raised it"
+        )
+        err.print(f"error: {reason}", markup=False)
+        return undecidable(policy, reason)
 
 
 def _decide_as_described(

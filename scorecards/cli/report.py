@@ -22,9 +22,11 @@ from scorecards.cli import (
     time_option,
     user_errors,
 )
+from scorecards.cli.configuration import load_cli_settings
 from scorecards.dashboard.report_html import render_report_html
 from scorecards.definitions.compiled import Definitions
 from scorecards.definitions.loader import load_definitions
+from scorecards.errors import ConfigurationError
 from scorecards.refs import normalize_ref
 from scorecards.reports.campaigns import campaign_report
 from scorecards.reports.exports import Report, report_csv, report_json
@@ -33,7 +35,6 @@ from scorecards.reports.tables import render_report
 from scorecards.reports.teams import team_report
 from scorecards.reports.timeline import parse_since
 from scorecards.reports.trends import trend_report
-from scorecards.settings import load_settings
 from scorecards.sources.github_org import report_from_store
 
 FORMATS = ("table", "csv", "json", "html")
@@ -96,7 +97,7 @@ def report_command(
     now = time_option(at)
     if completeness:
         with user_errors():
-            settings = load_settings(store_url=store)
+            settings = load_cli_settings(store_url=store)
             source = open_configured_store(settings)
             try:
                 report: Report = report_from_store(source, settings, now if at else None)
@@ -105,7 +106,7 @@ def report_command(
         _write(report, output_format, output)
         return
     with user_errors():
-        settings = load_settings(definitions=definitions_folder, store_url=store)
+        settings = load_cli_settings(definitions=definitions_folder, store_url=store)
         definitions = load_definitions(settings.definitions, run_tests=False)
         source = open_configured_store(settings)
         try:
@@ -114,9 +115,20 @@ def report_command(
             source.close()
         if not inputs.entities:
             err.print("warning: the store holds no entities — run `scorecards run` first")
-        moment = parse_since(since, now) if since is not None else None
+        moment = _since(since, now) if since is not None else None
         report = _build(inputs, definitions, now, moment, scorecard, campaign, entity, team, trend)
     _write(report, output_format, output)
+
+
+def _since(since: str, now: datetime) -> datetime:
+    """`--since` as a moment; ConfigurationError (exit 2) when it reaches before year 1."""
+    try:
+        return parse_since(since, now)
+    except OverflowError:
+        raise ConfigurationError(
+            f"--since '{since}' reaches back further than a calendar goes — give a day "
+            "(2026-11-01) or a duration such as 30d"
+        ) from None
 
 
 def _check_options(by: str, output_format: str, campaign: str | None, is_trend: bool) -> None:
@@ -170,7 +182,7 @@ def _write(report: Report, output_format: str, output: Path | None) -> None:
         text = render_report_html(report)
     else:
         buffer = StringIO()
-        render_report(Console(file=buffer, width=160, highlight=False), report)
+        render_report(Console(file=buffer, width=160, highlight=False, emoji=False), report)
         text = buffer.getvalue()
     if output is None:
         out.file.write(text)

@@ -7,7 +7,7 @@ from typing import Annotated
 import typer
 
 from scorecards.cli import DefinitionsOption, StoreOption, app, err, user_errors
-from scorecards.settings import load_settings
+from scorecards.cli.configuration import load_cli_settings
 
 
 @app.command()
@@ -28,7 +28,7 @@ def serve(
     from scorecards.api import create_app
 
     with user_errors():
-        settings = load_settings(
+        settings = load_cli_settings(
             host=host, port=port, definitions=definitions_folder, store_url=store
         )
         api = create_app(settings)

@@ -20,8 +20,8 @@ from scorecards.cli import (
     time_option,
     user_errors,
 )
+from scorecards.cli.configuration import load_cli_settings
 from scorecards.definitions.loader import load_definitions
-from scorecards.settings import load_settings
 from scorecards.what_if import WhatIf, what_if_over_store
 from scorecards.what_if_report import ARROWS, render_markdown, summary_sentence
 
@@ -67,7 +67,7 @@ def what_if_command(
         raise typer.Exit(EXIT_BAD_INPUT)
     now = time_option(at)
     with user_errors():
-        settings = load_settings(definitions=current, store_url=store)
+        settings = load_cli_settings(definitions=current, store_url=store)
         in_force = load_definitions(settings.definitions, run_tests=False)
         # The edited definitions are about to be published: hold them to `validate`'s bar.
         proposed = load_definitions(edited, now=now)

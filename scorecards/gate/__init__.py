@@ -13,6 +13,7 @@ from scorecards.gate.decision import (
     GatePolicy,
     Threshold,
     catalog_location,
+    parse_max_age,
     undecidable,
 )
 from scorecards.gate.judge import decide_gate, decide_gate_for_entity
@@ -26,5 +27,6 @@ __all__ = [
     "catalog_location",
     "decide_gate",
     "decide_gate_for_entity",
+    "parse_max_age",
     "undecidable",
 ]

@@ -13,7 +13,13 @@ from enum import StrEnum
 from typing import Any
 
 from scorecards.results import Status
-from scorecards.timeutil import format_duration, format_timestamp, parse_duration, parse_timestamp
+from scorecards.timeutil import (
+    DurationTooLongError,
+    format_duration,
+    format_timestamp,
+    parse_duration,
+    parse_timestamp,
+)
 
 
 class Decision(StrEnum):
@@ -30,28 +36,50 @@ class Decision(StrEnum):
 FINDING_STATUSES = frozenset({Status.FAIL, Status.ERROR, Status.UNKNOWN})
 # A required check holds only when it passes or is waived; not applicable is doubt.
 SATISFIES_REQUIREMENT = frozenset({Status.PASS, Status.EXEMPT})
+# The longest --max-age: older than any result can be, and far from timedelta's limit.
+MAX_AGE_LIMIT = timedelta(weeks=52 * 100)
 
 
 @dataclass(frozen=True)
 class Threshold:
-    """The bar: a minimum level name or a minimum score, exactly one of them."""
+    """The bar: a minimum level name or a minimum score, exactly one of them.
+
+    `Threshold.missing()` stands for a gate asked without a usable threshold, so its
+    report can still be written; `decide_gate` never passes it.
+    """
 
     min_level: str | None = None
     min_score: float | None = None
+    is_missing: bool = False
 
     def __post_init__(self) -> None:
-        if (self.min_level is None) == (self.min_score is None):
+        given = (self.min_level is not None) + (self.min_score is not None)
+        if given != (0 if self.is_missing else 1):
             raise ValueError("give exactly one of a minimum level or a minimum score")
+
+    @classmethod
+    def missing(cls) -> Threshold:
+        return cls(is_missing=True)
 
     def __str__(self) -> str:
         if self.min_level is not None:
             return f"level {self.min_level} or better"
-        return f"score {self.min_score:g} or more"
+        if self.min_score is not None:
+            return f"score {self.min_score:g} or more"
+        return "none given"
 
     def to_dict(self) -> dict[str, Any]:
         if self.min_level is not None:
             return {"min_level": self.min_level}
-        return {"min_score": self.min_score}
+        if self.min_score is not None:
+            return {"min_score": self.min_score}
+        return {}
+
+    def is_same_as(self, other: Threshold) -> bool:
+        """The same bar; level names compare as the gate matches them, ignoring case."""
+        if self.min_level is not None and other.min_level is not None:
+            return self.min_level.lower() == other.min_level.lower()
+        return self == other
 
     @classmethod
     def from_dict(cls, data: Mapping[str, Any]) -> Threshold:
@@ -146,6 +174,26 @@ class GateDecision:
     def exit_code(self) -> int:
         return self.decision.exit_code
 
+    def mismatch(self, policy: GatePolicy) -> str | None:
+        """How this answer is not about the question `policy` asks, or None when it is."""
+        asked = (policy.entity_ref, policy.scorecard_id)
+        if (self.entity_ref, self.scorecard_id) != asked:
+            return (
+                f"the answer is about {self.entity_ref} and scorecard '{self.scorecard_id}', "
+                f"not {policy.entity_ref} and scorecard '{policy.scorecard_id}'"
+            )
+        if not self.threshold.is_same_as(policy.threshold):
+            return f"the answer judges {self.threshold}, not {policy.threshold}"
+        if set(self.required_checks) != set(policy.required_checks):
+            listed = ", ".join(self.required_checks) or "none"
+            return f"the answer requires the checks {listed}, not those asked"
+        if _duration_text(self.max_age) != _duration_text(policy.max_age):
+            return (
+                f"the answer judges a maximum age of {_duration_text(self.max_age) or 'none'}, "
+                f"not {_duration_text(policy.max_age) or 'none'}"
+            )
+        return None
+
     def describe_threshold(self) -> str:
         """`level Silver or better; required checks: a, b`."""
         text = str(self.threshold)
@@ -209,6 +257,24 @@ class GateDecision:
             checks=tuple(GateCheck.from_dict(c) for c in data.get("checks") or ()),
             entity_location=data.get("entity_location"),
         )
+
+
+def parse_max_age(text: str) -> timedelta:
+    """`--max-age` as a duration; ValueError saying what is wrong, also when absurdly long."""
+    try:
+        age: timedelta | None = parse_duration(text)
+    except DurationTooLongError:  # more days than a timedelta holds
+        age = None
+    if age is None or age > MAX_AGE_LIMIT:
+        raise ValueError(
+            f"max age '{text}' is longer than {format_duration(MAX_AGE_LIMIT)} — "
+            "give how old results may be, e.g. 1d or 12h"
+        )
+    return age
+
+
+def _duration_text(value: timedelta | None) -> str | None:
+    return None if value is None else format_duration(value)
 
 
 def undecidable(policy: GatePolicy, *reasons: str, **details: Any) -> GateDecision:

@@ -100,6 +100,8 @@ def _resolve_policy(
     """The policy with the level name spelled as defined, or what is wrong with it."""
     threshold = policy.threshold
     names = [level.name for level in scorecard.levels]
+    if threshold.is_missing:
+        return policy, "no threshold — give one of --min-level LEVEL or --min-score N"
     if threshold.min_level is not None:
         match = next((n for n in names if n.lower() == threshold.min_level.lower()), None)
         if match is None:

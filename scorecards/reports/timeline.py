@@ -7,7 +7,7 @@ from datetime import UTC, date, datetime, time, timedelta
 
 from scorecards.reports.inputs import ReportError
 from scorecards.results import EntityEvaluation
-from scorecards.timeutil import parse_duration, parse_timestamp
+from scorecards.timeutil import DurationTooLongError, parse_duration, parse_timestamp
 
 MAX_DAYS = 3660  # ten years of daily points is more than any chart needs
 
@@ -67,6 +67,8 @@ def parse_since(text: str, now: datetime) -> datetime:
         if len(value) == 10:
             return end_of_day(date.fromisoformat(value))
         return parse_timestamp(value)
+    except DurationTooLongError as exc:  # as far back as `now - 9999999d`: before year 1
+        raise OverflowError(str(exc)) from None
     except ValueError:
         raise ReportError(
             f"since '{text}' is not a day, a time or a duration — e.g. 2026-11-01, "

@@ -27,8 +27,12 @@ __all__ = [
 ]
 
 
-def open_store(url: str, retention: Retention | None = None) -> Store:
-    """`sqlite:///relative/path.db`, `sqlite:////absolute/path.db` or `redis://host:port/db`."""
+def open_store(url: str, retention: Retention | None = None, *, create: bool = True) -> Store:
+    """`sqlite:///relative/path.db`, `sqlite:////absolute/path.db` or `redis://host:port/db`.
+
+    With `create=False` (commands that only read) a SQLite file that does not exist
+    is a StoreError saying so, and neither the file nor its folder is made.
+    """
     scheme = urlparse(url).scheme
     if scheme == "sqlite":
         from scorecards.stores.sqlite import SQLiteStore
@@ -37,7 +41,7 @@ def open_store(url: str, retention: Retention | None = None) -> Store:
         path = path[1:] if path.startswith("/") else path
         if not path:
             raise ConfigurationError(f"store URL '{url}' names no file — e.g. sqlite:///scores.db")
-        return SQLiteStore(path, retention)
+        return SQLiteStore(path, retention, create=create)
     if scheme in ("redis", "rediss", "unix"):
         try:
             from scorecards.stores.redis import RedisStore

@@ -400,3 +400,10 @@ def test_an_unknown_store_scheme_exits_2_with_the_accepted_forms(tmp_path: Path)
     assert process.returncode == 2
     assert "unknown scheme 'postgres'" in process.stderr
     assert "sqlite:///path.db" in process.stderr
+
+
+def test_an_entity_ref_is_printed_as_written_not_as_emoji(tmp_path: Path) -> None:
+    # Rich turns ":b:" into an emoji unless told not to.
+    result = scorecards("score", "a:b:c/", cwd=tmp_path)
+    assert result.returncode == 2
+    assert "'a:b:c/'" in result.stderr

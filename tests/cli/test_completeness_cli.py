@@ -19,6 +19,7 @@ import pytest
 from typer.testing import CliRunner
 
 from scorecards.cli import app
+from scorecards.stores import open_store
 from tests.conftest import REPO_ROOT
 from tests.sources.fake_github import FakeGitHub
 
@@ -169,7 +170,9 @@ def test_the_html_report_is_one_self_contained_page(collected, tmp_path):
 
 
 def test_without_a_stored_listing_the_report_says_how_to_get_one(workspace, tmp_path):
-    env = {**workspace, "SCORECARDS_STORE_URL": f"sqlite:///{tmp_path / 'empty.db'}"}
+    empty = f"sqlite:///{tmp_path / 'empty.db'}"
+    open_store(empty).close()
+    env = {**workspace, "SCORECARDS_STORE_URL": empty}
     result = runner.invoke(app, ["report", "--completeness"], env=env)
 
     assert result.exit_code == 2

@@ -60,6 +60,13 @@ def seed_store(path: Path, now: datetime) -> str:
     return url
 
 
+def empty_store(path: Path) -> str:
+    """A store with nothing in it yet: the gate reads stores, it never creates one."""
+    url = f"sqlite:///{path}"
+    open_store(url).close()
+    return url
+
+
 @pytest.fixture(scope="module")
 def store_url(tmp_path_factory: pytest.TempPathFactory) -> str:
     """Scored at the fixed NOW, so reports are the same on every run."""
@@ -354,12 +361,12 @@ def write_catalog_file(folder: Path, name: str, edit: dict[str, str] | None = No
 
 
 def test_pull_request_that_adds_the_missing_annotation_passes(tmp_path: Path) -> None:
-    empty_store = f"sqlite:///{tmp_path / 'empty.db'}"
+    empty = empty_store(tmp_path / "empty.db")
     before = write_catalog_file(tmp_path / "before", "checkout-web")
     after = write_catalog_file(
         tmp_path / "after", "checkout-web", {"pagerduty.com/service-id": "PQ7R8S9"}
     )
-    asked = ("--min-level", "Silver", "--store", empty_store)
+    asked = ("--min-level", "Silver", "--store", empty)
     failing, passing = in_parallel(
         partial(
             gate, "checkout-web", *asked, "--catalog-file", str(before), cwd=tmp_path / "before"
@@ -372,11 +379,11 @@ def test_pull_request_that_adds_the_missing_annotation_passes(tmp_path: Path) ->
 
 def test_local_mode_reads_facts_from_the_server(tmp_path: Path, server: Server) -> None:
     catalog_file = str(write_catalog_file(tmp_path, "payments-api"))
-    empty_store = f"sqlite:///{tmp_path / 'empty.db'}"
+    empty = empty_store(tmp_path / "empty.db")
     asked = ("payments-api", "--min-level", "Gold", "--catalog-file", catalog_file)
     with_facts, without_facts = in_parallel(
         partial(gate, *asked, "--server", server.url, cwd=tmp_path),
-        partial(gate, *asked, cwd=tmp_path, store=empty_store),
+        partial(gate, *asked, cwd=tmp_path, store=empty),
     )
     assert with_facts.returncode == 0, with_facts.stdout
     assert without_facts.returncode == 2, without_facts.stdout
@@ -505,3 +512,18 @@ def test_output_file_gets_the_report_and_stdout_the_text_summary(
     assert done.returncode == 1
     assert report.read_text() == golden("fail.junit.xml", report.read_text())
     assert done.stdout == golden("fail.txt", done.stdout)
+
+
+def test_gate_route_refuses_an_absurd_max_age_with_a_422(server: Server) -> None:
+    answer = httpx.post(
+        f"{server.url}/api/v1/gate",
+        json={
+            "entity": "component:default/payments-api",
+            "scorecard": "readiness",
+            "min_level": "Silver",
+            "max_age": "99999999999d",
+        },
+        timeout=10,
+    )
+    assert answer.status_code == 422
+    assert "max age '99999999999d' is longer than 5200w" in answer.json()["error"]["message"]
