@@ -33,6 +33,13 @@ def visibility_timeout(settings: Settings) -> float:
     return settings.visibility_timeout or 2 * settings.batch_time_limit + 60
 
 
+def run_lease_seconds(settings: Settings) -> float:
+    """How long a distributed run holds its store without a batch starting: each batch
+    renews it, so this covers a batch waiting for a worker and one redelivered after
+    the visibility timeout. A run that outlives it (no worker came) no longer blocks others."""
+    return 2 * visibility_timeout(settings)
+
+
 def retry_backoff_max(settings: Settings) -> int:
     """The longest wait before a retry, kept under the visibility timeout: a retry waits
     unacknowledged in a worker, and one waiting past it would be delivered twice."""

@@ -16,11 +16,11 @@ from celery import Celery
 from scorecards.definitions.compiled import Definitions
 from scorecards.errors import ConfigurationError
 from scorecards.inputs import RunInputs
-from scorecards.runs import abandon_run, finish_if_complete, plan_run
+from scorecards.runs import fail_run, finish_if_complete, plan_run
 from scorecards.settings import Settings
 from scorecards.sources.collection import record_collection
 from scorecards.stores import Run, Store
-from worker.config import create_app
+from worker.config import create_app, run_lease_seconds
 
 START_RUN = "scorecards.start_run"
 SCORE_BATCH = "scorecards.score_batch"
@@ -41,9 +41,19 @@ def start_distributed_run(
     now: datetime,
     app: Celery | None = None,
 ) -> Run:
-    """Store the inputs, create the run and queue it; returns the run as queued."""
+    """Store the inputs, create the run and queue it; returns the run as queued.
+    RunInProgressError when another run holds the store."""
     client = app or client_app(settings)
-    plan = plan_run(store, definitions, inputs.entities, inputs.facts, now, settings.batch_size)
+    plan = plan_run(
+        store,
+        definitions,
+        inputs.entities,
+        inputs.facts,
+        now,
+        settings.batch_size,
+        in_process=False,  # its batches keep its lease, on whichever workers take them
+        lease_seconds=run_lease_seconds(settings),
+    )
     run = plan.run
     if inputs.reports:  # before any batch runs: this replaces the run's error list
         run = record_collection(store, run.id, inputs.reports)
@@ -54,7 +64,7 @@ def start_distributed_run(
         client.send_task(START_RUN, args=[plan.run.id, batches])
     except Exception as exc:
         reason = f"could not queue the run on the broker: {type(exc).__name__}: {exc}"
-        abandon_run(store, plan.run.id, reason)
+        fail_run(store, plan.run.id, reason)
         raise ConfigurationError(
             f"{reason} — check SCORECARDS_BROKER_URL and that the broker is running"
         ) from exc

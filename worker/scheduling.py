@@ -23,6 +23,7 @@ from celery.beat import PersistentScheduler
 from scorecards.definitions.compiled import Definitions
 from scorecards.errors import ConfigurationError, DefinitionsError
 from scorecards.inputs import gather_run_inputs
+from scorecards.run_leases import RunInProgressError
 from scorecards.runs import prune_missing_entities
 from scorecards.schedules import parse_cron
 from scorecards.settings import Settings
@@ -157,7 +158,11 @@ def start_scheduled_run(context: WorkerContext, app: Celery) -> str | None:
             inputs = gather_run_inputs(settings, definitions, now)
             if settings.prune_missing_entities:
                 prune_missing_entities(context.store, inputs.entities)
-            run = start_distributed_run(settings, context.store, definitions, inputs, now, app)
+            try:
+                run = start_distributed_run(settings, context.store, definitions, inputs, now, app)
+            except RunInProgressError as exc:  # e.g. a `scorecards run` started by hand
+                log.info("scheduled run skipped: %s", exc)
+                return None
             # Remembered only as long as a lock lives, so a run that never ends blocks no one forever.
             client.set(
                 f"{LOCK_PREFIX}:{SCORE_LOCK}:run", run.id, ex=int(settings.schedule_lock_ttl)

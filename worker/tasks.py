@@ -17,7 +17,8 @@ from celery.exceptions import SoftTimeLimitExceeded, TimeLimitExceeded
 from celery.signals import task_failure, worker_init
 
 from scorecards.errors import CatalogError, DefinitionsError, FactsError
-from scorecards.runs import Batch, abandon_run, fail_batch, finish_if_complete, score_batch
+from scorecards.run_leases import RunLeaseLostError
+from scorecards.runs import Batch, fail_batch, fail_run, finish_if_complete, score_batch
 from worker import scheduling
 from worker.app import app, settings
 from worker.config import retry_backoff_max
@@ -27,8 +28,16 @@ from worker.dispatch import COLLECT_SOURCE, SCHEDULED_RUN, SCORE_BATCH, START_RU
 log = logging.getLogger(__name__)
 context = WorkerContext(settings)
 
-# Retrying cannot fix these: record the batch as failed at once.
-PERMANENT_ERRORS = (DefinitionsError, CatalogError, FactsError, SoftTimeLimitExceeded)
+# Retrying cannot fix these: record the batch as failed at once. A batch over its soft
+# time limit would only be as slow again (scorecards.runs never turns the limit into an
+# entity's error, and the CEL engine lets it through: it stops the batch).
+PERMANENT_ERRORS = (
+    DefinitionsError,
+    CatalogError,
+    FactsError,
+    RunLeaseLostError,
+    SoftTimeLimitExceeded,
+)
 
 
 def describe_error(exc: BaseException) -> str:
@@ -96,7 +105,7 @@ class StartRunTask(Task):  # type: ignore[misc]  # Celery is untyped
         run_id = args[0]
         log.error("run %s: batches not queued: %s", run_id, describe_error(exc))
         try:
-            abandon_run(context.store, run_id, f"batches not queued: {describe_error(exc)}")
+            fail_run(context.store, run_id, f"batches not queued: {describe_error(exc)}")
         except Exception:
             log.exception("run %s: could not record that it was not queued", run_id)
 

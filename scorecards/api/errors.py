@@ -17,7 +17,9 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from scorecards.api.responses import SafeJSONResponse
 from scorecards.errors import ScorecardsError, StoreError
+from scorecards.run_leases import RunInProgressError
 from scorecards.timeutil import parse_timestamp
 
 log = logging.getLogger("scorecards.api")
@@ -85,7 +87,7 @@ def error_body(
 
 def error_response(request: Request, error: ApiError) -> JSONResponse:
     body = error_body(request, error.status, error.name, error.message, error.details)
-    return JSONResponse(body, status_code=error.status, headers=error.headers)
+    return SafeJSONResponse(body, status_code=error.status, headers=error.headers)
 
 
 def field_path(location: Sequence[Any]) -> str:
@@ -144,6 +146,10 @@ def install_error_handlers(app: FastAPI) -> None:
     async def on_our_error(request: Request, exc: Exception) -> JSONResponse:
         return error_response(request, ApiError(422, str(exc)))
 
+    async def on_run_in_progress(request: Request, exc: Exception) -> JSONResponse:
+        # Another run holds the store: a conflict with the current state, not bad input.
+        return error_response(request, ApiError(409, str(exc)))
+
     async def on_unexpected(request: Request, exc: Exception) -> JSONResponse:
         log.exception("unexpected error on %s %s", request.method, request.url.path)
         body = error_body(
@@ -152,11 +158,12 @@ def install_error_handlers(app: FastAPI) -> None:
             "InternalServerError",
             f"internal error ({type(exc).__name__}); the server log has the details",
         )
-        return JSONResponse(body, status_code=500)
+        return SafeJSONResponse(body, status_code=500)
 
     app.add_exception_handler(ApiError, on_api_error)
     app.add_exception_handler(RequestValidationError, on_validation)
     app.add_exception_handler(StarletteHTTPException, on_http)
     app.add_exception_handler(StoreError, on_store_error)
+    app.add_exception_handler(RunInProgressError, on_run_in_progress)
     app.add_exception_handler(ScorecardsError, on_our_error)
     app.add_exception_handler(Exception, on_unexpected)

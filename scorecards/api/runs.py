@@ -15,16 +15,19 @@ import threading
 from datetime import datetime
 from typing import Any
 
-from fastapi import APIRouter, Depends, Query
+from fastapi import Depends, Query
 from pydantic import BaseModel
 
-from scorecards.api.auth import require_read, require_write
+from scorecards.api.auth import require, require_read
 from scorecards.api.context import ApiContext, get_context
 from scorecards.api.errors import ApiError
 from scorecards.api.metrics import Metrics
+from scorecards.api.routing import api_router
+from scorecards.api.token_scopes import Action
 from scorecards.definitions.compiled import Definitions
 from scorecards.errors import CatalogError, ConfigurationError, FactsError
 from scorecards.inputs import RunInputs, gather_run_inputs
+from scorecards.run_leases import LeaseKeeper
 from scorecards.runs import (
     RunPlan,
     fail_batch,
@@ -38,7 +41,7 @@ from scorecards.stores.base import Run
 from scorecards.timeutil import utcnow
 
 log = logging.getLogger("scorecards.api")
-router = APIRouter(prefix="/api/v1", tags=["runs"])
+router = api_router(prefix="/api/v1", tags=["runs"])
 
 
 class RunView(BaseModel):
@@ -70,11 +73,13 @@ class RunView(BaseModel):
 @router.post(
     "/runs",
     status_code=202,
-    dependencies=[Depends(require_write)],
+    dependencies=[Depends(require(Action.START_RUNS))],
     summary="Start a scoring run (needs a bearer token); follow it at GET /api/v1/runs/{id}",
 )
-def post_run(context: ApiContext = Depends(get_context)) -> RunView:
-    return RunView.of(start_run(context))
+async def post_run(context: ApiContext = Depends(get_context)) -> RunView:
+    # Gathering a run's inputs reads the whole catalog and collects its sources.
+    run = await context.expensive.run(lambda: start_run(context), "a run start")
+    return RunView.of(run)
 
 
 @router.get("/runs", dependencies=[Depends(require_read)], summary="The newest runs first")
@@ -184,15 +189,17 @@ class EmbeddedRuns:
         store, metrics = context.store, context.metrics
         done = 0
         try:
-            for batch in plan.batches:
-                try:
-                    progress = score_batch(store, definitions, plan.run, batch)
-                except Exception as exc:  # recorded on the run, like the CLI's embedded run
-                    log.exception("run %s: batch %s failed", plan.run.id, batch.id)
-                    error = f"{type(exc).__name__}: {exc}"
-                    progress = fail_batch(store, plan.run.id, batch, error)
-                metrics.evaluations.inc(max(0, progress.entities_done - done))
-                done = progress.entities_done
+            # Renewed from a thread: a batch slower than the lease must not lose the store.
+            with LeaseKeeper(store, plan.run):
+                for batch in plan.batches:
+                    try:
+                        progress = score_batch(store, definitions, plan.run, batch)
+                    except Exception as exc:  # recorded on the run, like the CLI's embedded run
+                        log.exception("run %s: batch %s failed", plan.run.id, batch.id)
+                        error = f"{type(exc).__name__}: {exc}"
+                        progress = fail_batch(store, plan.run.id, batch, error)
+                    metrics.evaluations.inc(max(0, progress.entities_done - done))
+                    done = progress.entities_done
             finished = finish_run(store, plan.run.id)
             metrics.runs_finished.labels(finished.state.value).inc()
         except Exception:

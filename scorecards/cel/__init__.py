@@ -160,7 +160,7 @@ class Expression:
         except ERRORS as exc:
             number = getattr(exc, "cel_node", None)
             return nodes[number] if number is not None else None
-        except Exception:
+        except (BudgetExceededError, RecursionError, MemoryError, *_DEFECTS):
             return None
         return None
 

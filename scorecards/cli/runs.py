@@ -2,8 +2,10 @@
 
 `scorecards run` hands its run to the workers when a broker is configured
 (`--broker` or `SCORECARDS_BROKER_URL`), or when asked with `--distributed`;
-`--wait` follows it to the end with a progress bar. `scorecards runs` lists the
-recent runs of the store, and `scorecards runs RUN_ID` shows one.
+`--wait` follows it to the end with a progress bar, riding out a store that
+restarts meanwhile (the workers go on). `scorecards runs` lists the recent runs
+of the store, and `scorecards runs RUN_ID` shows one; both first mark `abandoned`
+the runs whose process died (scorecards/run_leases.py).
 """
 
 from __future__ import annotations
@@ -16,6 +18,7 @@ from datetime import datetime
 from typing import Annotated
 
 import typer
+from redis.backoff import EqualJitterBackoff
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
@@ -30,18 +33,25 @@ from scorecards.cli import (
     out,
     user_errors,
 )
+from scorecards.cli.configuration import load_cli_settings
 from scorecards.definitions.compiled import Definitions
 from scorecards.errors import ConfigurationError
 from scorecards.inputs import RunInputs
 from scorecards.refs import entity_ref
-from scorecards.settings import Settings, load_settings
+from scorecards.run_leases import reap_abandoned_runs
+from scorecards.settings import Settings
 from scorecards.stores import Run, RunState, Store
+from scorecards.stores.base import StoreUnreachableError
 from scorecards.timeutil import format_timestamp, utcnow
 
 # How often --wait looks at the run, and how often it writes a line when not on a terminal.
 POLL_SECONDS = 0.5
 LOG_EVERY_SECONDS = 10.0
 DEFAULT_WAIT_SECONDS = 3600.0
+# How long --wait keeps trying a store that stopped answering (a Redis restart, a
+# failover) before it gives up, and the longest pause between two tries.
+RECONNECT_SECONDS = 300.0
+RECONNECT_PAUSE_MAX = 5.0
 
 
 def is_distributed(settings: Settings, requested: bool | None) -> bool:
@@ -68,7 +78,7 @@ def run_distributed(
     """Queue the run on the workers; with `wait`, follow it and print the summary."""
     from worker.dispatch import start_distributed_run  # Celery is imported only when needed
 
-    store = open_configured_store(settings)
+    store = open_configured_store(settings, create=True)
     run = start_distributed_run(settings, store, definitions, inputs, now)
     out.print(
         f"Run {run.id} queued: {run.entities_total} entities in {run.batches_total} batches",
@@ -77,8 +87,12 @@ def run_distributed(
     if not wait:
         out.print(f"Follow it with: scorecards runs {run.id}", markup=False)
         return run
+
+    def tell(text: str) -> None:
+        err.print(f"run {run.id}: {text}", markup=False)
+
     with _progress(run.entities_total) as show:
-        finished = wait_for_run(store, run.id, timeout, show)
+        finished = wait_for_run(store, run.id, timeout, show, tell)
     if not finished.state.is_finished:
         err.print(
             f"error: run {run.id} is still {finished.state.value} after {timeout:g}s "
@@ -99,18 +113,69 @@ def wait_for_run(
     run_id: str,
     timeout: float,
     on_progress: Callable[[Run], None] | None = None,
+    on_outage: Callable[[str], None] | None = None,
 ) -> Run:
-    """The run once finished, or as it stands when `timeout` seconds have passed."""
+    """The run once finished, or as it stands when `timeout` seconds have passed.
+
+    A store that stops answering is tried again with backoff for `RECONNECT_SECONDS`
+    (`on_outage` hears when it went and when it came back); after that,
+    StoreUnreachableError saying the run may still finish.
+    """
     deadline = time.monotonic() + timeout
+    outage = _Outage(run_id, on_outage)
     while True:
-        run = store.get_run(run_id)
+        try:
+            run = store.get_run(run_id)
+        except StoreUnreachableError as exc:
+            time.sleep(outage.pause(exc, deadline))
+            continue
+        outage.over()
         if run is None:
-            raise ConfigurationError(f"run {run_id} is not in the store any more")
+            raise ConfigurationError(
+                f"run {run_id} is not in the store any more — was the store emptied or "
+                "restarted without persistence? (run Redis with `appendonly yes`)"
+            )
         if on_progress is not None:
             on_progress(run)
         if run.state.is_finished or time.monotonic() >= deadline:
             return run
         time.sleep(min(POLL_SECONDS, max(deadline - time.monotonic(), 0)))
+
+
+class _Outage:
+    """`wait_for_run`'s patience with a store that stopped answering: bounded, with backoff."""
+
+    def __init__(self, run_id: str, tell: Callable[[str], None] | None) -> None:
+        self.run_id = run_id
+        self.tell = tell or (lambda text: None)
+        self.since: float | None = None
+        self.failures = 0
+        # redis-py's own backoff: the pause doubles up to a cap, with jitter.
+        self.backoff = EqualJitterBackoff(cap=RECONNECT_PAUSE_MAX, base=POLL_SECONDS)
+
+    def pause(self, error: StoreUnreachableError, deadline: float) -> float:
+        """How long to wait before trying again; raises once patience has run out."""
+        now = time.monotonic()
+        if self.since is None:
+            self.since = now
+            self.tell(
+                f"the store stopped answering ({error}); trying again for up to "
+                f"{RECONNECT_SECONDS:g}s — the workers carry on meanwhile"
+            )
+        lost_for = now - self.since
+        if lost_for >= RECONNECT_SECONDS or now >= deadline:
+            raise StoreUnreachableError(
+                f"gave up waiting for run {self.run_id}: the store has not answered for "
+                f"{lost_for:.0f}s ({error}) — the workers may still finish the run; follow it "
+                f"with `scorecards runs {self.run_id}` once the store is back"
+            ) from None
+        self.failures += 1
+        return float(self.backoff.compute(self.failures))
+
+    def over(self) -> None:
+        if self.since is not None:
+            self.tell(f"the store answers again after {time.monotonic() - self.since:.0f}s")
+            self.since, self.failures = None, 0
 
 
 def _done(run: Run) -> str:
@@ -169,7 +234,8 @@ def runs(
 ) -> None:
     """List recent runs (newest first) with their progress, or show one run in full."""
     with user_errors():
-        target = open_configured_store(load_settings(store_url=store))
+        target = open_configured_store(load_cli_settings(store_url=store))
+        reap_abandoned_runs(target)
         if run_id is not None:
             found = target.get_run(run_id)
             if found is None:
@@ -196,6 +262,7 @@ STATE_STYLES = {
     RunState.SUCCEEDED: "green",
     RunState.PARTIAL: "yellow",
     RunState.FAILED: "red",
+    RunState.ABANDONED: "magenta",
 }
 
 

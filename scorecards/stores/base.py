@@ -26,6 +26,7 @@ from enum import StrEnum
 from typing import Any
 
 from scorecards.entities import Entity
+from scorecards.errors import StoreError
 from scorecards.evaluation import FactSnapshot
 from scorecards.incremental import EvaluationStamp
 from scorecards.results import EntityEvaluation
@@ -55,16 +56,37 @@ class Retention:
     max_age: timedelta | None = timedelta(days=400)
 
 
+class StoreUnreachableError(StoreError):
+    """The store's service did not answer (down, restarting, network); trying again later may work."""
+
+
 class RunState(StrEnum):
     PENDING = "pending"
     RUNNING = "running"
     SUCCEEDED = "succeeded"
-    PARTIAL = "partial"  # finished, but some batches failed
+    PARTIAL = "partial"  # finished, but some batches or entities failed
     FAILED = "failed"
+    ABANDONED = "abandoned"  # its process ended (killed, crashed) before the run did
 
     @property
     def is_finished(self) -> bool:
-        return self in (RunState.SUCCEEDED, RunState.PARTIAL, RunState.FAILED)
+        return self is not RunState.PENDING and self is not RunState.RUNNING
+
+
+@dataclass(frozen=True)
+class RunOwner:
+    """The process scoring a run in-process, so another process can tell whether it lives.
+
+    `started` is the process's start time as the OS gives it (Linux: clock ticks since
+    boot), so a pid reused by another process is not taken for the owner; None where unknown.
+    """
+
+    host: str
+    pid: int
+    started: int | None = None
+
+    def __str__(self) -> str:
+        return f"pid {self.pid} on {self.host}"
 
 
 @dataclass
@@ -86,6 +108,10 @@ class Run:
     errors: list[str] = field(default_factory=list)
     finished_at: datetime | None = None
     sources: dict[str, dict[str, Any]] = field(default_factory=dict)  # source id -> counts
+    # In-process runs: the process scoring it. Workers score distributed runs: None.
+    owner: RunOwner | None = None
+    # How long the run's hold on its store (scorecards/run_leases.py) lasts unless renewed.
+    lease_seconds: float | None = None
 
     def to_dict(self) -> dict[str, Any]:
         data = asdict(self)
@@ -102,17 +128,29 @@ class Run:
         for key in ("created_at", "evaluated_at", "finished_at"):
             if values.get(key) is not None:
                 values[key] = parse_timestamp(values[key])
+        if isinstance(values.get("owner"), Mapping):
+            values["owner"] = RunOwner(**values["owner"])
         return cls(**values)
 
 
 @dataclass(frozen=True)
 class BatchOutcome:
-    """What one batch of a run did; recorded once per batch id, however often it ran."""
+    """What one batch of a run did; recorded once per batch id, however often it ran.
+
+    `error` fails the whole batch; `entity_errors` are entities a batch that went on
+    could not evaluate (counted in `entities_failed`), one line each.
+    """
 
     batch_id: str
     entities_done: int
     entities_failed: int = 0
     error: str | None = None
+    entity_errors: tuple[str, ...] = ()
+
+    def error_lines(self) -> list[str]:
+        """The lines this outcome adds to its run's errors, in order."""
+        lines = [] if self.error is None else [self.error]
+        return [f"batch {self.batch_id}: {line}" for line in [*lines, *self.entity_errors]]
 
 
 MAX_RUN_ERRORS = 100
@@ -126,8 +164,9 @@ def apply_batch(run: Run, outcome: BatchOutcome) -> None:
         run.batches_done += 1
     else:
         run.batches_failed += 1
+    for line in outcome.error_lines():
         if len(run.errors) < MAX_RUN_ERRORS:
-            run.errors.append(f"batch {outcome.batch_id}: {outcome.error}")
+            run.errors.append(line)
 
 
 class Store(abc.ABC):
@@ -298,6 +337,21 @@ class Store(abc.ABC):
     @abc.abstractmethod
     def update_run(self, run_id: str, **changes: Any) -> Run:
         """Set fields of a run (state, totals, finished_at) and return it."""
+
+    # leases: a named hold on the store that one holder has at a time, until it lapses
+    @abc.abstractmethod
+    def acquire_lease(self, name: str, holder: str, seconds: float) -> str | None:
+        """Hold lease `name` for `seconds` from now when it is free, lapsed or already
+        `holder`'s (renewing it); None when `holder` has it now, else who holds it.
+        Atomic: of concurrent callers, one gets a free lease."""
+
+    @abc.abstractmethod
+    def release_lease(self, name: str, holder: str) -> bool:
+        """Free lease `name` if `holder` has it; whether it did."""
+
+    @abc.abstractmethod
+    def lease_holder(self, name: str) -> str | None:
+        """Who holds lease `name` now; None when it is free or has lapsed."""
 
     # service
     @abc.abstractmethod

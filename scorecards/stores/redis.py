@@ -16,6 +16,7 @@ Key layout (`P` is the key prefix, `scorecards` unless the URL says
                                          integers, so HINCRBY updates them in place)
     P:run:{id}:batches           set     batch ids already recorded on the run
     P:run:{id}:errors            list    the run's error lines, oldest first
+    P:lease:{name}               string  the holder of a lease, expiring with it
 
 A fact record is `TIMESTAMP VALUES`: the fixed-width RFC 3339 timestamp of
 `format_timestamp` (so text order is time order), one space, the values as JSON.
@@ -31,6 +32,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from dataclasses import fields
 from datetime import UTC, datetime, timedelta
 from typing import Any, cast
@@ -52,14 +54,17 @@ from scorecards.stores.base import (
     Run,
     RunState,
     Store,
+    StoreUnreachableError,
     encode_fact_values,
     fact_evaluation,
 )
 from scorecards.stores.redis_scripts import (
+    ACQUIRE_LEASE,
     CONFIRM,
     CREATE_RUN,
     RECORD_BATCH,
     RECORD_RETRY,
+    RELEASE_LEASE,
     UPDATE_RUN,
     WRITE_FACTS,
 )
@@ -100,10 +105,23 @@ class RedisStore(Store):
         self._record_batch = self._client.register_script(RECORD_BATCH)
         self._update_run = self._client.register_script(UPDATE_RUN)
         self._record_retry = self._client.register_script(RECORD_RETRY)
+        self._acquire_lease = self._client.register_script(ACQUIRE_LEASE)
+        self._release_lease = self._client.register_script(RELEASE_LEASE)
 
     def key(self, *parts: str) -> str:
         """The full name of a key of the layout above, e.g. key("facts", ref)."""
         return ":".join((self.prefix, *parts))
+
+    @contextmanager
+    def _answering(self) -> Iterator[None]:
+        """StoreUnreachableError for a Redis that does not answer (after redis-py's own
+        retries), so callers that can wait (`run --wait`) tell an outage from a fault."""
+        try:
+            yield
+        except (redis.ConnectionError, redis.TimeoutError) as exc:
+            raise StoreUnreachableError(
+                f"Redis store at {self._where} is not reachable: {exc}"
+            ) from exc
 
     # entities
     def put_entities(self, entities: Sequence[Entity]) -> None:
@@ -247,7 +265,8 @@ class RedisStore(Store):
         pairs = [item for name, value in values.items() for item in (name, value)]
         args: list[str | int] = [run.id, _score(run.created_at), len(run.errors), *run.errors]
         try:
-            self._create_run(keys=[run_key, errors_key, self.key("runs")], args=[*args, *pairs])
+            with self._answering():
+                self._create_run(keys=[run_key, errors_key, self.key("runs")], args=[*args, *pairs])
         except redis.ResponseError as exc:
             raise StoreError(f"cannot create run: {exc}") from None
 
@@ -257,11 +276,12 @@ class RedisStore(Store):
     def list_runs(self, limit: int = 20) -> list[Run]:
         if limit <= 0:
             return []
-        ids = cast(list[str], self._client.zrevrange(self.key("runs"), 0, limit - 1))
+        with self._answering():
+            ids = cast(list[str], self._client.zrevrange(self.key("runs"), 0, limit - 1))
         return [run for run in self._read_runs(ids) if run is not None]
 
     def _read_runs(self, run_ids: Sequence[str]) -> list[Run | None]:
-        with self._client.pipeline(transaction=False) as pipe:
+        with self._answering(), self._client.pipeline(transaction=False) as pipe:
             for run_id in run_ids:
                 run_key, _, errors_key = self._run_keys(run_id)
                 pipe.hgetall(run_key)
@@ -273,8 +293,6 @@ class RedisStore(Store):
         ]
 
     def record_batch(self, run_id: str, outcome: BatchOutcome) -> Run:
-        error = outcome.error
-        line = "" if error is None else f"batch {outcome.batch_id}: {error}"
         reply = self._call_on_run(
             self._record_batch,
             self._run_keys(run_id),
@@ -283,9 +301,9 @@ class RedisStore(Store):
                 outcome.batch_id,
                 outcome.entities_done,
                 outcome.entities_failed,
-                0 if error is None else 1,
-                line,
+                0 if outcome.error is None else 1,
                 MAX_RUN_ERRORS,
+                *outcome.error_lines(),
             ],
         )
         return _decode_run(_pairs(reply[0]), reply[1])
@@ -317,9 +335,27 @@ class RedisStore(Store):
 
     def _call_on_run(self, script: Any, keys: Sequence[str], args: Sequence[str | int]) -> Any:
         try:
-            return script(keys=list(keys), args=list(args))
+            with self._answering():
+                return script(keys=list(keys), args=list(args))
         except redis.ResponseError as exc:
             raise StoreError(str(exc)) from None
+
+    # leases
+    def acquire_lease(self, name: str, holder: str, seconds: float) -> str | None:
+        milliseconds = max(1, round(seconds * 1000))
+        with self._answering():
+            current = self._acquire_lease(
+                keys=[self.key("lease", name)], args=[holder, milliseconds]
+            )
+        return None if current is None else str(current)
+
+    def release_lease(self, name: str, holder: str) -> bool:
+        with self._answering():
+            return bool(self._release_lease(keys=[self.key("lease", name)], args=[holder]))
+
+    def lease_holder(self, name: str) -> str | None:
+        with self._answering():
+            return cast(str | None, self._client.get(self.key("lease", name)))
 
     # service
     def ping(self) -> None:

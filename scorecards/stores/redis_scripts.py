@@ -96,7 +96,8 @@ return 1
 
 RECORD_BATCH = """
 -- KEYS: run hash, batches set, errors list
--- ARGV: run id, batch id, entities done, entities failed, has error (0/1), error line, max errors
+-- ARGV: run id, batch id, entities done, entities failed, batch failed (0/1), max errors,
+--       then the error lines to add
 if redis.call('EXISTS', KEYS[1]) == 0 then
   return redis.error_reply('no run ' .. ARGV[1])
 end
@@ -105,11 +106,13 @@ if redis.call('SADD', KEYS[2], ARGV[2]) == 1 then
   redis.call('HINCRBY', KEYS[1], 'entities_failed', ARGV[4])
   if ARGV[5] == '1' then
     redis.call('HINCRBY', KEYS[1], 'batches_failed', 1)
-    if redis.call('LLEN', KEYS[3]) < tonumber(ARGV[7]) then
-      redis.call('RPUSH', KEYS[3], ARGV[6])
-    end
   else
     redis.call('HINCRBY', KEYS[1], 'batches_done', 1)
+  end
+  for i = 7, #ARGV do
+    if redis.call('LLEN', KEYS[3]) < tonumber(ARGV[6]) then
+      redis.call('RPUSH', KEYS[3], ARGV[i])
+    end
   end
 end
 return {redis.call('HGETALL', KEYS[1]), redis.call('LRANGE', KEYS[3], 0, -1)}
@@ -141,4 +144,23 @@ if redis.call('EXISTS', KEYS[1]) == 0 then
   return redis.error_reply('no run ' .. ARGV[1])
 end
 return redis.call('HINCRBY', KEYS[1], 'retries', 1)
+"""
+
+# A lease is a key holding its holder, expiring with the lease (Redis's clock decides).
+ACQUIRE_LEASE = """
+-- KEYS[1] the lease; ARGV[1] holder, ARGV[2] milliseconds
+local holder = redis.call('GET', KEYS[1])
+if holder and holder ~= ARGV[1] then
+  return holder
+end
+redis.call('SET', KEYS[1], ARGV[1], 'PX', ARGV[2])
+return false
+"""
+
+RELEASE_LEASE = """
+-- KEYS[1] the lease; ARGV[1] holder
+if redis.call('GET', KEYS[1]) == ARGV[1] then
+  return redis.call('DEL', KEYS[1])
+end
+return 0
 """

@@ -38,23 +38,75 @@ from scorecards.timeutil import format_timestamp, parse_timestamp
 # SQLite limits host parameters per statement; stay well under it.
 CHUNK = 500
 WAL_SWITCH_ATTEMPTS = 50
+# Primary result codes of a file that is damaged or not a database at all.
+DAMAGED = frozenset({sqlite3.SQLITE_CORRUPT, sqlite3.SQLITE_NOTADB})
 
 
 class SQLiteStore(Store):
-    def __init__(self, path: str | Path, retention: Retention | None = None) -> None:
+    """One SQLite file. With `create=False` the file must exist already and hold a store:
+    nothing is created, not even the folder."""
+
+    def __init__(
+        self, path: str | Path, retention: Retention | None = None, *, create: bool = True
+    ) -> None:
         self.path = Path(path)
         self.retention = retention or Retention()
-        try:
-            if str(path) != ":memory:":
-                self.path.parent.mkdir(parents=True, exist_ok=True)
-            self._db = sqlite3.connect(
-                str(path), timeout=30, check_same_thread=False, isolation_level=None
+        in_memory = str(path) == ":memory:"
+        if not create and not in_memory and not self.path.is_file():
+            raise StoreError(
+                f"there is no store at {path} — run `scorecards run` first to create one, "
+                "or check the path in --store (SCORECARDS_STORE_URL; a relative path is "
+                "relative to the working folder)"
             )
+        try:
+            if create and not in_memory:
+                self.path.parent.mkdir(parents=True, exist_ok=True)
+            self._db = self._connect(create or in_memory)
             self._db.execute("PRAGMA synchronous=NORMAL")
+            if not create and not in_memory:
+                self._require_tables()
             self._create_schema()
-        except (sqlite3.Error, OSError) as exc:
+        except sqlite3.Error as exc:
+            raise self._failure(exc, "cannot open SQLite store") from exc
+        except OSError as exc:
             raise StoreError(f"cannot open SQLite store at {path}: {exc}") from exc
         self._lock = threading.RLock()
+
+    def _connect(self, create: bool) -> sqlite3.Connection:
+        # mode=rw: SQLite itself refuses to make the file, even if it vanished since the
+        # check in __init__.
+        target, uri = (str(self.path), False) if create else (self._read_write_uri(), True)
+        return sqlite3.connect(
+            target, timeout=30, check_same_thread=False, isolation_level=None, uri=uri
+        )
+
+    def _read_write_uri(self) -> str:
+        return self.path.resolve().as_uri() + "?mode=rw"
+
+    def _require_tables(self) -> None:
+        found = self._db.execute(
+            "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'entities'"
+        ).fetchone()
+        if found is None:
+            raise StoreError(
+                f"{self.path} is not a scorecards store (it has no scorecards tables) — "
+                "check the path in --store (SCORECARDS_STORE_URL)"
+            )
+
+    def _failure(self, exc: sqlite3.Error, doing: str) -> StoreError:
+        """A StoreError naming the file; a damaged file says how to recover."""
+        code = getattr(exc, "sqlite_errorcode", 0) & 0xFF
+        if code == sqlite3.SQLITE_NOTADB:
+            return StoreError(
+                f"{self.path} is not a SQLite database ({exc}) — check the path in --store "
+                "(SCORECARDS_STORE_URL)"
+            )
+        if code == sqlite3.SQLITE_CORRUPT:
+            return StoreError(
+                f"the SQLite store at {self.path} is damaged ({exc}) — restore it from a "
+                "backup, or move it away and run `scorecards run` to start a new one"
+            )
+        return StoreError(f"{doing} at {self.path}: {exc}")
 
     def _create_schema(self) -> None:
         # Several processes may open a new file at once (two CI gates, a worker pool).
@@ -85,18 +137,29 @@ class SQLiteStore(Store):
 
     @contextmanager
     def _transaction(self) -> Iterator[sqlite3.Connection]:
-        with self._lock:
+        with self._lock, self._damage_reported():
             self._db.execute("BEGIN IMMEDIATE")
             try:
                 yield self._db
             except BaseException:
-                self._db.execute("ROLLBACK")
+                if self._db.in_transaction:  # a damaged file may have ended it already
+                    self._db.execute("ROLLBACK")
                 raise
             self._db.execute("COMMIT")
 
     def _query(self, sql: str, params: Sequence[Any] = ()) -> list[Any]:
-        with self._lock:
+        with self._lock, self._damage_reported():
             return self._db.execute(sql, params).fetchall()
+
+    @contextmanager
+    def _damage_reported(self) -> Iterator[None]:
+        """A damaged file's errors as a StoreError naming it; other errors as they are."""
+        try:
+            yield
+        except sqlite3.DatabaseError as exc:
+            if getattr(exc, "sqlite_errorcode", 0) & 0xFF not in DAMAGED:
+                raise
+            raise self._failure(exc, "SQLite store failed") from exc
 
     # entities
     def put_entities(self, entities: Sequence[Entity]) -> None:
@@ -388,6 +451,33 @@ class SQLiteStore(Store):
 
         with self._transaction() as db:
             return self._change_run(db, run_id, set_fields)
+
+    # leases; expiry by this host's clock: processes sharing a SQLite file share a host
+    def acquire_lease(self, name: str, holder: str, seconds: float) -> str | None:
+        now = time.time()
+        with self._transaction() as db:
+            row = db.execute(
+                "SELECT holder, expires_at FROM leases WHERE name = ?", (name,)
+            ).fetchone()
+            if row is not None and row[0] != holder and row[1] > now:
+                return str(row[0])
+            db.execute(
+                "INSERT OR REPLACE INTO leases VALUES (?, ?, ?)", (name, holder, now + seconds)
+            )
+            return None
+
+    def release_lease(self, name: str, holder: str) -> bool:
+        with self._transaction() as db:
+            deleted = db.execute(
+                "DELETE FROM leases WHERE name = ? AND holder = ?", (name, holder)
+            ).rowcount
+        return bool(deleted)
+
+    def lease_holder(self, name: str) -> str | None:
+        rows = self._query(
+            "SELECT holder FROM leases WHERE name = ? AND expires_at > ?", (name, time.time())
+        )
+        return str(rows[0][0]) if rows else None
 
     def ping(self) -> None:
         try:

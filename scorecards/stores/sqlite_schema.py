@@ -6,8 +6,8 @@ timestamp so a re-written fact replaces itself), `results_latest` (per entity,
 the stamp of its latest result: `evaluated_at`, which is when the result was
 last confirmed, its input hash and `valid_until`; a narrow table, so confirming
 thousands of results rewrites a few pages instead of every result document),
-`runs` (a JSON record per run) and `run_batches` (which batches of a run have
-been recorded).
+`runs` (a JSON record per run), `run_batches` (which batches of a run have
+been recorded) and `leases` (who holds each named lease, until when: Unix seconds).
 """
 
 from __future__ import annotations
@@ -31,6 +31,8 @@ CREATE TABLE IF NOT EXISTS results_latest (
 CREATE TABLE IF NOT EXISTS runs (id TEXT PRIMARY KEY, created_at TEXT NOT NULL, data TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS run_batches (
     run_id TEXT NOT NULL, batch_id TEXT NOT NULL, PRIMARY KEY (run_id, batch_id));
+CREATE TABLE IF NOT EXISTS leases (
+    name TEXT PRIMARY KEY, holder TEXT NOT NULL, expires_at REAL NOT NULL);
 """
 
 # A file written before `results_latest` existed gets it filled from the stored results.

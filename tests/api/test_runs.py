@@ -68,3 +68,20 @@ def test_an_unknown_run_is_a_404(api):
         response = client.get("/api/v1/runs/20260101T000000-deadbeef")
     assert response.status_code == 404
     assert "20260101T000000-deadbeef" in response.json()["error"]["message"]
+
+
+def test_a_run_asked_for_while_another_holds_the_store_is_a_409(server_factory):
+    from scorecards.run_leases import SCORING_LEASE
+    from scorecards.stores import open_store
+
+    server = server_factory()
+    store = open_store(server.store_url)
+    try:
+        assert store.acquire_lease(SCORING_LEASE, "run-elsewhere", 60.0) is None  # None: acquired
+        with server.client(TOKEN) as client:
+            response = client.post("/api/v1/runs")
+        assert response.status_code == 409, response.text
+        assert "run-elsewhere" in response.json()["error"]["message"]
+    finally:
+        store.release_lease(SCORING_LEASE, "run-elsewhere")
+        store.close()

@@ -28,7 +28,10 @@ def isolated(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
 
 @pytest.fixture
 def store_url(tmp_path: Path) -> str:
-    return f"sqlite:///{tmp_path / 'scores.db'}"
+    """An empty store (as `scorecards run` leaves one): `runs` only reads, it never creates."""
+    url = f"sqlite:///{tmp_path / 'scores.db'}"
+    open_store(url).close()
+    return url
 
 
 def make_run(run_id: str, hours: int, batches: int = 4) -> Run:

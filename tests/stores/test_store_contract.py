@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import threading
+import time
 from datetime import UTC, datetime, timedelta, timezone
 from typing import Any
 
@@ -11,7 +12,7 @@ import pytest
 from scorecards.errors import ScorecardsError, StoreError
 from scorecards.results import CheckResult, EntityEvaluation, ScorecardResult, Status
 from scorecards.stores import RESULTS_SOURCE, BatchOutcome, Fact, Retention, Run, RunState, Store
-from scorecards.stores.base import MAX_RUN_ERRORS
+from scorecards.stores.base import MAX_RUN_ERRORS, RunOwner
 from scorecards.timeutil import format_timestamp
 from tests.conftest import NOW
 from tests.stores.conftest import MakeStore
@@ -718,6 +719,36 @@ def test_a_run_keeps_at_most_max_run_errors_error_lines(store: Store) -> None:
     assert run.errors[0] == "batch 00000: failure 0"
 
 
+def test_a_batch_that_went_on_records_its_failed_entities_and_their_errors(store: Store) -> None:
+    store.create_run(new_run())
+    outcome = BatchOutcome("00001", 8, 2, entity_errors=("entity a: TypeError", "entity b: boom"))
+    run = store.record_batch("run-1", outcome)
+    assert (run.batches_done, run.batches_failed) == (1, 0)
+    assert (run.entities_done, run.entities_failed) == (8, 2)
+    assert run.errors == ["batch 00001: entity a: TypeError", "batch 00001: entity b: boom"]
+    assert store.get_run("run-1") == run
+
+
+def test_a_failed_batch_records_its_error_before_its_entities_errors(store: Store) -> None:
+    store.create_run(new_run())
+    run = store.record_batch("run-1", BatchOutcome("00000", 0, 10, "lost", ("entity a: x",)))
+    assert run.errors == ["batch 00000: lost", "batch 00000: entity a: x"]
+
+
+def test_a_run_owner_and_lease_read_back_unchanged(store: Store) -> None:
+    run = new_run()
+    run.owner = RunOwner("build-7", 4242, 123456)
+    run.lease_seconds = 60.0
+    store.create_run(run)
+    assert store.get_run("run-1") == run
+
+
+def test_an_abandoned_run_is_finished(store: Store) -> None:
+    store.create_run(new_run())
+    run = store.update_run("run-1", state=RunState.ABANDONED, finished_at=at(1))
+    assert run.state is RunState.ABANDONED and run.state.is_finished
+
+
 def test_recording_a_batch_of_an_unknown_run_is_an_error(store: Store) -> None:
     with pytest.raises(StoreError):
         store.record_batch("no-such-run", BatchOutcome("00000", 1))
@@ -806,3 +837,67 @@ def test_ping_raises_store_error_when_the_store_cannot_be_used(unreachable_store
 def test_a_history_window_of_one_instant_finds_the_fact_at_it(store: Store) -> None:
     store.write_facts([Fact(API, "ci", datetime(2026, 11, 25, 12, 0, tzinfo=UTC), {"n": 1})])
     assert store.fact_history(API, "ci", since=NOW, until=NOW)[0].values == {"n": 1}
+
+
+# ------------------------------------------------------------------ leases
+
+
+def test_a_free_lease_goes_to_the_first_holder(store: Store) -> None:
+    assert store.lease_holder("scoring") is None
+    assert store.acquire_lease("scoring", "run-1", 30) is None
+    assert store.lease_holder("scoring") == "run-1"
+
+
+def test_a_held_lease_is_refused_to_another_holder_naming_its_holder(store: Store) -> None:
+    store.acquire_lease("scoring", "run-1", 30)
+    assert store.acquire_lease("scoring", "run-2", 30) == "run-1"
+    assert store.lease_holder("scoring") == "run-1"
+
+
+def test_leases_of_different_names_are_independent(store: Store) -> None:
+    store.acquire_lease("scoring", "run-1", 30)
+    assert store.acquire_lease("other", "run-2", 30) is None
+
+
+def test_the_holder_renews_its_lease_past_its_first_term(store: Store) -> None:
+    store.acquire_lease("scoring", "run-1", 0.5)
+    time.sleep(0.3)
+    assert store.acquire_lease("scoring", "run-1", 0.5) is None
+    time.sleep(0.3)  # past the first term, within the renewed one
+    assert store.lease_holder("scoring") == "run-1"
+
+
+def test_a_lapsed_lease_is_free_for_another_holder(store: Store) -> None:
+    store.acquire_lease("scoring", "run-1", 0.2)
+    time.sleep(0.3)
+    assert store.lease_holder("scoring") is None
+    assert store.acquire_lease("scoring", "run-2", 30) is None
+    assert store.lease_holder("scoring") == "run-2"
+
+
+def test_only_the_holder_releases_a_lease(store: Store) -> None:
+    store.acquire_lease("scoring", "run-1", 30)
+    assert store.release_lease("scoring", "run-2") is False
+    assert store.lease_holder("scoring") == "run-1"
+    assert store.release_lease("scoring", "run-1") is True
+    assert store.lease_holder("scoring") is None
+    assert store.acquire_lease("scoring", "run-2", 30) is None
+
+
+def test_of_concurrent_takers_exactly_one_gets_a_free_lease(make_store: MakeStore) -> None:
+    takers = [make_store() for _ in range(6)]
+    start = threading.Barrier(len(takers))
+    answers: dict[str, str | None] = {}
+
+    def take(index: int, taker: Store) -> None:
+        start.wait(timeout=10)
+        answers[f"run-{index}"] = taker.acquire_lease("scoring", f"run-{index}", 30)
+
+    threads = [threading.Thread(target=take, args=item) for item in enumerate(takers)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+    winners = [holder for holder, answer in answers.items() if answer is None]
+    assert len(answers) == 6 and len(winners) == 1
+    assert set(answers.values()) == {None, winners[0]}

@@ -116,11 +116,14 @@ def test_run_wait_gives_up_after_its_timeout_when_no_worker_listens(
     shared: Cluster, tmp_path: Path
 ) -> None:
     no_workers = shared.broker_url.replace("/0", "/5")  # a broker database no worker reads
+    # A store of its own: the stranded run holds its store until its lease lapses.
+    own_store = f"{shared.store_url}?prefix=stranded"
     result = runner.invoke(
         app,
         [
             *("run", "--wait", "--timeout", "2", "--broker", no_workers),
             *options(shared, tmp_path, 20, "stranded"),
+            *("--store", own_store),
         ],
     )
 
