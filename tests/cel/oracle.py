@@ -40,8 +40,8 @@ from datetime import UTC, datetime
 from fractions import Fraction
 from typing import Any, Final
 
-from cel_expr_python import cel  # type: ignore[import-untyped]
-from cel_expr_python.ext import (  # type: ignore[import-untyped]
+from cel_expr_python import cel
+from cel_expr_python.ext import (
     ext_bindings,
     ext_encoders,
     ext_math,
