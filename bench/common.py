@@ -13,13 +13,12 @@ from pathlib import Path
 from typing import Any
 
 from scorecards.definitions.compiled import Definitions
-from scorecards.definitions.loader import load_definitions
-from scorecards.entities import Entity
-from scorecards.evaluation import FactSnapshot
-from scorecards.refs import entity_ref
-from scorecards.sources.catalog_files import load_catalog_files
+from scorecards.engine.loading import load_definitions
+from scorecards.records.entities import Entity
+from scorecards.records.facts import Fact, FactSnapshot
+from scorecards.records.refs import entity_ref
+from scorecards.sources.catalog.files import load_catalog_files
 from scorecards.sources.fact_files import load_fact_files
-from scorecards.stores.base import Fact
 
 REPO = Path(__file__).resolve().parent.parent
 NOW = datetime(2026, 11, 25, 12, 0, tzinfo=UTC)

@@ -37,12 +37,12 @@ import redis
 
 from bench.evaluate import CHECKS, NOW, synthetic_catalog, synthetic_facts
 from scorecards.definitions.compiled import Definitions
-from scorecards.definitions.loader import load_definitions
-from scorecards.entities import Entity
-from scorecards.inputs import RunInputs
-from scorecards.refs import entity_ref
-from scorecards.results import EntityEvaluation
-from scorecards.runs import run_in_process
+from scorecards.engine.loading import load_definitions
+from scorecards.records.entities import Entity
+from scorecards.records.refs import entity_ref
+from scorecards.records.results import EntityEvaluation
+from scorecards.runs.inputs import RunInputs
+from scorecards.runs.orchestrator import run_in_process
 from scorecards.settings import Settings
 from scorecards.stores import Fact, Run, RunState, Store, open_store
 from scorecards.stores.sqlite import SQLiteStore

@@ -28,12 +28,12 @@ import httpx
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from scorecards.definitions.loader import load_definitions  # noqa: E402
-from scorecards.runs import run_in_process  # noqa: E402
-from scorecards.sources.catalog_files import load_catalog_files  # noqa: E402
+from scorecards.engine.loading import load_definitions  # noqa: E402
+from scorecards.formats.timeutil import utcnow  # noqa: E402
+from scorecards.runs.orchestrator import run_in_process  # noqa: E402
+from scorecards.sources.catalog.files import load_catalog_files  # noqa: E402
 from scorecards.sources.fact_files import load_fact_files  # noqa: E402
 from scorecards.stores import open_store  # noqa: E402
-from scorecards.timeutil import utcnow  # noqa: E402
 
 ENTITY = "component:default/payments-api"
 QUESTION = {

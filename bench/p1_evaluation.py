@@ -40,9 +40,9 @@ from bench.common import (
     snapshots,
 )
 from scorecards.definitions.compiled import Definitions
-from scorecards.evaluation import evaluate_entity
-from scorecards.refs import entity_ref
-from scorecards.results import Status
+from scorecards.engine.evaluation import evaluate_entity
+from scorecards.records.refs import entity_ref
+from scorecards.records.results import Status
 
 RULES = Path(__file__).parent / "jre" / "rules.json"
 RUNNER = Path(__file__).parent / "jre" / "run.js"

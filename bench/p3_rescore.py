@@ -32,13 +32,13 @@ from pathlib import Path
 from bench.common import NOW, machine
 from bench.synthetic import write_catalog, write_definitions
 from scorecards.definitions.compiled import Definitions
-from scorecards.definitions.loader import load_definitions
-from scorecards.entities import Entity
-from scorecards.runs import run_in_process
-from scorecards.sources.catalog_facts import catalog_facts
-from scorecards.sources.catalog_files import load_catalog_files
+from scorecards.engine.loading import load_definitions
+from scorecards.records.entities import Entity
+from scorecards.records.facts import Fact
+from scorecards.runs.orchestrator import run_in_process
+from scorecards.sources.catalog.facts import catalog_facts
+from scorecards.sources.catalog.files import load_catalog_files
 from scorecards.sources.fact_files import load_fact_files
-from scorecards.stores.base import Fact
 from scorecards.stores.sqlite import SQLiteStore
 
 TARGET_SECONDS = 2.0

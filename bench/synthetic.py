@@ -16,9 +16,9 @@ from typing import Any
 import yaml
 
 from bench.common import NOW, REPO
-from scorecards.refs import entity_ref, normalize_ref
-from scorecards.sources.catalog_files import load_catalog_files
-from scorecards.yamlfile import load_located
+from scorecards.formats.yamlfile import load_located
+from scorecards.records.refs import entity_ref, normalize_ref
+from scorecards.sources.catalog.files import load_catalog_files
 
 ENTITIES_PER_FILE = 500
 EXTRA_CHECK_SHAPES = [

@@ -17,8 +17,8 @@ import yaml
 
 from bench.common import best_of, machine
 from bench.synthetic import write_catalog
-from scorecards.sources.catalog_files import load_catalog_files
-from scorecards.yamlfile import load_located, load_located_all
+from scorecards.formats.yamlfile import load_located, load_located_all
+from scorecards.sources.catalog.files import load_catalog_files
 
 REPEATS = 7
 

@@ -19,7 +19,7 @@ from pydantic_settings import (
     YamlConfigSettingsSource,
 )
 
-from scorecards.yamlfile import load_located
+from scorecards.formats.yamlfile import load_located
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_STORE_URL = "sqlite:///.scorecards/scorecards.db"
@@ -103,7 +103,7 @@ class Settings(BaseSettings):
 
 
 class _ConfigFileSource(YamlConfigSettingsSource):
-    """The config file, read like every YAML of ours (scorecards.yamlfile): safe, bounded,
+    """The config file, read like every YAML of ours (scorecards.formats.yamlfile): safe, bounded,
     and a key given twice is refused with its line instead of silently keeping the last."""
 
     def _read_file(self, file_path: Path | Traversable) -> dict[str, Any]:

@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from scorecards.definitions.compiled import Definitions
-from scorecards.definitions.loader import load_definitions
+from scorecards.engine.loading import load_definitions
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 NOW = datetime(2026, 11, 25, 12, 0, tzinfo=UTC)

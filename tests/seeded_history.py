@@ -29,14 +29,14 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from scorecards.definitions.compiled import Definitions
-from scorecards.definitions.loader import load_definitions
-from scorecards.entities import Entity
-from scorecards.refs import entity_ref
-from scorecards.runs import run_in_process
-from scorecards.sources.catalog_facts import catalog_facts
-from scorecards.sources.catalog_files import load_catalog_files
+from scorecards.engine.loading import load_definitions
+from scorecards.records.entities import Entity
+from scorecards.records.facts import Fact
+from scorecards.records.refs import entity_ref
+from scorecards.runs.orchestrator import run_in_process
+from scorecards.sources.catalog.facts import catalog_facts
+from scorecards.sources.catalog.files import load_catalog_files
 from scorecards.sources.fact_files import load_fact_files
-from scorecards.stores.base import Fact
 from scorecards.stores.sqlite import SQLiteStore
 from tests.conftest import REPO_ROOT
 

@@ -13,7 +13,7 @@ from typing import Any
 from celery import Celery
 
 from scorecards.errors import ConfigurationError
-from scorecards.schedules import parse_cron
+from scorecards.runs.schedules import parse_cron
 from scorecards.settings import Settings
 
 TASK_MODULES = ["worker.tasks"]

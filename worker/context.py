@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from scorecards.definitions.compiled import Definitions
-from scorecards.definitions.loader import load_definitions
+from scorecards.engine.loading import load_definitions
 from scorecards.errors import ConfigurationError, StoreError
 from scorecards.settings import Settings
 from scorecards.stores import Run, Store, open_store

@@ -15,8 +15,8 @@ from celery import Celery
 
 from scorecards.definitions.compiled import Definitions
 from scorecards.errors import ConfigurationError
-from scorecards.inputs import RunInputs
-from scorecards.runs import fail_run, finish_if_complete, plan_run
+from scorecards.runs.inputs import RunInputs
+from scorecards.runs.orchestrator import fail_run, finish_if_complete, plan_run
 from scorecards.settings import Settings
 from scorecards.sources.collection import record_collection
 from scorecards.stores import Run, Store

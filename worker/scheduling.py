@@ -22,13 +22,13 @@ from celery.beat import PersistentScheduler
 
 from scorecards.definitions.compiled import Definitions
 from scorecards.errors import ConfigurationError, DefinitionsError
-from scorecards.inputs import gather_run_inputs
-from scorecards.run_leases import RunInProgressError
-from scorecards.runs import prune_missing_entities
-from scorecards.schedules import parse_cron
+from scorecards.formats.timeutil import utcnow
+from scorecards.runs.inputs import gather_run_inputs
+from scorecards.runs.leases import RunInProgressError
+from scorecards.runs.orchestrator import prune_missing_entities
+from scorecards.runs.schedules import parse_cron
 from scorecards.settings import Settings
 from scorecards.sources.collection import collect_source
-from scorecards.timeutil import utcnow
 from worker.context import Fingerprint, WorkerContext, folder_fingerprint
 from worker.dispatch import COLLECT_SOURCE, SCHEDULED_RUN, start_distributed_run
 
@@ -103,7 +103,7 @@ class DefinitionsScheduler(PersistentScheduler):  # type: ignore[misc]  # Celery
 
 
 def _load(settings: Settings) -> Definitions:
-    from scorecards.definitions.loader import load_definitions
+    from scorecards.engine.loading import load_definitions
 
     return load_definitions(settings.definitions, run_tests=False)
 

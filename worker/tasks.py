@@ -1,4 +1,4 @@
-"""The tasks. Each is a thin call into the engine (scorecards.runs, scorecards.sources).
+"""The tasks. Each is a thin call into the engine (scorecards.runs.orchestrator, scorecards.sources).
 
 A batch that raises is retried with exponential backoff and jitter, up to
 `SCORECARDS_BATCH_RETRIES` times, each retry counted on the run; after the last,
@@ -17,8 +17,14 @@ from celery.exceptions import SoftTimeLimitExceeded, TimeLimitExceeded
 from celery.signals import task_failure, worker_init
 
 from scorecards.errors import CatalogError, DefinitionsError, FactsError
-from scorecards.run_leases import RunLeaseLostError
-from scorecards.runs import Batch, fail_batch, fail_run, finish_if_complete, score_batch
+from scorecards.runs.leases import RunLeaseLostError
+from scorecards.runs.orchestrator import (
+    Batch,
+    fail_batch,
+    fail_run,
+    finish_if_complete,
+    score_batch,
+)
 from worker import scheduling
 from worker.app import app, settings
 from worker.config import retry_backoff_max
@@ -29,7 +35,7 @@ log = logging.getLogger(__name__)
 context = WorkerContext(settings)
 
 # Retrying cannot fix these: record the batch as failed at once. A batch over its soft
-# time limit would only be as slow again (scorecards.runs never turns the limit into an
+# time limit would only be as slow again (scorecards.runs.orchestrator never turns the limit into an
 # entity's error, and the CEL engine lets it through: it stops the batch).
 PERMANENT_ERRORS = (
     DefinitionsError,

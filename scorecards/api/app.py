@@ -14,37 +14,30 @@ from contextlib import asynccontextmanager
 from fastapi import APIRouter, FastAPI
 from fastapi.middleware.cors import CORSMiddleware
 
-from scorecards.api import (
-    configuration,
-    gate,
-    native,
-    pushed_facts,
-    reports,
-    runs,
-    service,
-    tech_insights,
-    what_if,
-)
+from scorecards.api import service
 from scorecards.api.body_limit import BodyLimitMiddleware
 from scorecards.api.context import ApiContext, DefinitionsHolder
+from scorecards.api.dashboard import routes as dashboard
 from scorecards.api.errors import install_error_handlers
 from scorecards.api.expensive_requests import ExpensiveRequests
 from scorecards.api.metrics import Metrics
-from scorecards.api.runs import EmbeddedRuns
+from scorecards.api.native import definitions as definitions_routes
+from scorecards.api.native import entities, facts, gate, reports, runs, what_if
+from scorecards.api.native.runs import EmbeddedRuns
+from scorecards.api.techinsights import routes as tech_insights
 from scorecards.api.token_scopes import accepted_tokens
-from scorecards.dashboard import routes as dashboard
 from scorecards.definitions.compiled import Definitions
-from scorecards.definitions.loader import load_definitions
+from scorecards.engine.loading import load_definitions
 from scorecards.settings import Settings
 from scorecards.stores import Store, open_store
 
 ROUTERS: list[APIRouter] = [
     service.router,
     tech_insights.router,
-    native.router,
+    entities.router,
     runs.router,
-    pushed_facts.router,
-    configuration.router,
+    facts.router,
+    definitions_routes.router,
     gate.router,
     what_if.router,
     reports.router,

@@ -17,13 +17,13 @@ from scorecards.api.expensive_requests import ExpensiveRequests
 from scorecards.api.metrics import Metrics
 from scorecards.api.token_scopes import AcceptedTokens
 from scorecards.definitions.compiled import Definitions
-from scorecards.definitions.loader import load_definitions
+from scorecards.engine.loading import load_definitions
 from scorecards.reports.inputs import ReportInputsCache
 from scorecards.settings import Settings
 from scorecards.stores.base import Store
 
 if TYPE_CHECKING:
-    from scorecards.api.runs import EmbeddedRuns
+    from scorecards.api.native.runs import EmbeddedRuns
 
 
 class DefinitionsHolder:

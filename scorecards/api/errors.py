@@ -19,8 +19,8 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from scorecards.api.responses import SafeJSONResponse
 from scorecards.errors import ScorecardsError, StoreError
-from scorecards.run_leases import RunInProgressError
-from scorecards.timeutil import parse_timestamp
+from scorecards.formats.timeutil import parse_timestamp
+from scorecards.runs.leases import RunInProgressError
 
 log = logging.getLogger("scorecards.api")
 

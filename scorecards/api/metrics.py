@@ -18,7 +18,8 @@ from prometheus_client import CollectorRegistry, Counter, Histogram, generate_la
 from prometheus_client.core import GaugeMetricFamily, Metric
 from prometheus_client.registry import Collector
 
-from scorecards.stores.base import RunState, Store
+from scorecards.records.runs import RunState
+from scorecards.stores.base import Store
 
 log = logging.getLogger("scorecards.api")
 # Label values come from closed sets only: every distinct value is a new series kept

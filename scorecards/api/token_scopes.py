@@ -20,7 +20,7 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from scorecards.errors import CatalogError, ConfigurationError
-from scorecards.refs import normalize_ref
+from scorecards.records.refs import normalize_ref
 from scorecards.settings import Settings
 
 

@@ -18,9 +18,9 @@ import typer
 from rich.console import Console
 
 from scorecards.errors import DefinitionsError, ScorecardsError, StoreError
+from scorecards.formats.timeutil import parse_timestamp, utcnow
 from scorecards.settings import Settings
 from scorecards.stores import Store, open_store
-from scorecards.timeutil import parse_timestamp, utcnow
 
 EXIT_FINDINGS = 1
 EXIT_BAD_INPUT = 2

@@ -12,7 +12,6 @@ from urllib.parse import urlparse
 import typer
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
-from scorecards import render
 from scorecards.cli import (
     EXIT_BAD_INPUT,
     EXIT_FINDINGS,
@@ -24,21 +23,22 @@ from scorecards.cli import (
     err,
     open_configured_store,
     out,
+    render,
     user_errors,
 )
 from scorecards.cli.configuration import load_cli_settings
 from scorecards.cli.runs import DEFAULT_WAIT_SECONDS, is_distributed, run_distributed
 from scorecards.definitions.compiled import Definitions
-from scorecards.definitions.loader import load_definitions
-from scorecards.entities import Entity
+from scorecards.engine.loading import load_definitions
 from scorecards.errors import DefinitionsError
-from scorecards.inputs import gather_run_inputs
-from scorecards.refs import entity_ref, normalize_ref
-from scorecards.runs import prune_missing_entities, run_in_process
+from scorecards.formats.timeutil import utcnow
+from scorecards.records.entities import Entity
+from scorecards.records.refs import entity_ref, normalize_ref
+from scorecards.runs.inputs import gather_run_inputs
+from scorecards.runs.orchestrator import prune_missing_entities, run_in_process
 from scorecards.settings import Settings
 from scorecards.sources.collection import record_collection
 from scorecards.stores import Run
-from scorecards.timeutil import utcnow
 
 
 @app.command()

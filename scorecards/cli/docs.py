@@ -9,8 +9,8 @@ import typer
 
 from scorecards.cli import EXIT_BAD_INPUT, EXIT_FINDINGS, app, err, out, user_errors
 from scorecards.cli.configuration import load_cli_settings
-from scorecards.definitions.loader import load_definitions
-from scorecards.docs import FORMATS, render_markdown
+from scorecards.definitions.docs import FORMATS, render_markdown
+from scorecards.engine.loading import load_definitions
 
 
 @app.command()

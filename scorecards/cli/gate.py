@@ -27,11 +27,11 @@ from scorecards.cli import (
     store_failures,
 )
 from scorecards.cli.configuration import load_cli_settings
+from scorecards.cli.remote import ScorecardsServer
 from scorecards.definitions.compiled import Definitions
-from scorecards.definitions.loader import load_definitions
-from scorecards.entities import Entity
+from scorecards.engine.loading import load_definitions
 from scorecards.errors import CatalogError, ScorecardsError
-from scorecards.evaluation import FactSnapshot
+from scorecards.formats.timeutil import utcnow
 from scorecards.gate import (
     GateDecision,
     GatePolicy,
@@ -49,11 +49,11 @@ from scorecards.gate.reports import (
     render_markdown,
     render_text,
 )
-from scorecards.refs import entity_ref, normalize_ref
-from scorecards.remote import ScorecardsServer
+from scorecards.records.entities import Entity
+from scorecards.records.facts import FactSnapshot
+from scorecards.records.refs import entity_ref, normalize_ref
 from scorecards.settings import Settings
-from scorecards.sources.catalog_files import load_catalog_files
-from scorecards.timeutil import utcnow
+from scorecards.sources.catalog.files import load_catalog_files
 
 MIN_TIMEOUT = 0.1
 MAX_TIMEOUT = 300.0

@@ -11,6 +11,7 @@ from typing import Annotated
 import typer
 from rich.console import Console
 
+from scorecards.api.dashboard.report_html import render_report_html
 from scorecards.cli import (
     EXIT_BAD_INPUT,
     DefinitionsOption,
@@ -23,19 +24,18 @@ from scorecards.cli import (
     user_errors,
 )
 from scorecards.cli.configuration import load_cli_settings
-from scorecards.dashboard.report_html import render_report_html
 from scorecards.definitions.compiled import Definitions
-from scorecards.definitions.loader import load_definitions
+from scorecards.engine.loading import load_definitions
 from scorecards.errors import ConfigurationError
-from scorecards.refs import normalize_ref
+from scorecards.records.refs import normalize_ref
 from scorecards.reports.campaigns import campaign_report
+from scorecards.reports.completeness import report_from_store
 from scorecards.reports.exports import Report, report_csv, report_json
 from scorecards.reports.inputs import ReportInputs, read_report_inputs
 from scorecards.reports.tables import render_report
 from scorecards.reports.teams import team_report
 from scorecards.reports.timeline import parse_since
 from scorecards.reports.trends import trend_report
-from scorecards.sources.github_org import report_from_store
 
 FORMATS = ("table", "csv", "json", "html")
 GROUPINGS = ("owner",)

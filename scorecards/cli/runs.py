@@ -22,7 +22,6 @@ from redis.backoff import EqualJitterBackoff
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from scorecards import render
 from scorecards.cli import (
     EXIT_FINDINGS,
     FormatOption,
@@ -31,18 +30,19 @@ from scorecards.cli import (
     err,
     open_configured_store,
     out,
+    render,
     user_errors,
 )
 from scorecards.cli.configuration import load_cli_settings
 from scorecards.definitions.compiled import Definitions
 from scorecards.errors import ConfigurationError
-from scorecards.inputs import RunInputs
-from scorecards.refs import entity_ref
-from scorecards.run_leases import reap_abandoned_runs
+from scorecards.formats.timeutil import format_timestamp, utcnow
+from scorecards.records.refs import entity_ref
+from scorecards.runs.inputs import RunInputs
+from scorecards.runs.leases import reap_abandoned_runs
 from scorecards.settings import Settings
 from scorecards.stores import Run, RunState, Store
 from scorecards.stores.base import StoreUnreachableError
-from scorecards.timeutil import format_timestamp, utcnow
 
 # How often --wait looks at the run, and how often it writes a line when not on a terminal.
 POLL_SECONDS = 0.5

@@ -21,9 +21,9 @@ from scorecards.cli import (
     user_errors,
 )
 from scorecards.cli.configuration import load_cli_settings
-from scorecards.definitions.loader import load_definitions
-from scorecards.what_if import WhatIf, what_if_over_store
-from scorecards.what_if_report import ARROWS, render_markdown, summary_sentence
+from scorecards.engine.loading import load_definitions
+from scorecards.reports.what_if import WhatIf, what_if_over_store
+from scorecards.reports.what_if_report import ARROWS, render_markdown, summary_sentence
 
 FORMATS = ("table", "json", "markdown")
 TABLE_ROWS = 50

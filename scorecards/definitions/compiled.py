@@ -14,8 +14,8 @@ from scorecards.definitions.specs import (
     ScorecardSpec,
     SourceSpec,
 )
+from scorecards.engine.scoring import LevelRule
 from scorecards.errors import Problem
-from scorecards.scoring import LevelRule
 
 
 @dataclass(frozen=True)

@@ -14,8 +14,9 @@ from scorecards.cel import Expression, check_expression, compile_expression, typ
 from scorecards.cel.parser import caret, position
 from scorecards.cel.types import Type
 from scorecards.definitions.reading import Item
-from scorecards.definitions.specs import FactSchemaSpec
 from scorecards.errors import CelSyntaxError, Problem
+from scorecards.records.fact_schemas import BUILTIN_FACT_SCHEMAS, FactSchemaSpec
+from scorecards.records.facts import RESULTS_SOURCE
 
 CEL_REFERENCE: Final = (
     "CEL reference: https://github.com/google/cel-spec/blob/master/doc/langdef.md"
@@ -36,10 +37,6 @@ def facts_type(sources: Iterable[tuple[str, Mapping[str, FactSchemaSpec]]]) -> T
 
     Built-in sources (github, catalog, and scorecards' own results) are always declared.
     """
-    # Imported here: the built-in schemas live with their sources, which import definitions.
-    from scorecards.fact_schemas import BUILTIN_FACT_SCHEMAS
-    from scorecards.stores.base import RESULTS_SOURCE
-
     declared: dict[str, Type] = {RESULTS_SOURCE: types.MAP_DYN}
     for source, schema in [*BUILTIN_FACT_SCHEMAS.items(), *sources]:
         declared[source] = schema_type(source, schema) if schema else types.MAP_DYN

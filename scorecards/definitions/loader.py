@@ -1,4 +1,4 @@
-"""Load a definitions folder: parse, validate, compile, test — all or nothing.
+"""Read a definitions folder: parse, validate and compile, collecting every problem.
 
 Every problem in the folder is collected and raised at once as a
 `DefinitionsError`; a folder with any problem loads nothing, so a running
@@ -10,7 +10,6 @@ from __future__ import annotations
 import hashlib
 import json
 from collections.abc import Iterator, Mapping
-from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -42,10 +41,9 @@ from scorecards.definitions.specs import (
     ScorecardSpec,
     SourceSpec,
 )
-from scorecards.errors import CatalogError, DefinitionsError, Problem
-from scorecards.refs import normalize_ref
-from scorecards.scoring import LevelRule
-from scorecards.timeutil import utcnow
+from scorecards.engine.scoring import LevelRule
+from scorecards.errors import CatalogError, Problem
+from scorecards.records.refs import normalize_ref
 
 CEL_FIELDS = {
     "checks": ("applies", "rule", "message"),
@@ -55,14 +53,12 @@ CEL_FIELDS = {
 }
 
 
-def load_definitions(
-    folder: str | Path,
-    *,
-    now: datetime | None = None,
-    run_tests: bool = True,
-    environ: Mapping[str, str] | None = None,
-) -> Definitions:
-    """Load every `*.yaml` under `folder`; raise DefinitionsError listing all problems.
+def read_definitions(
+    folder: str | Path, *, environ: Mapping[str, str] | None = None
+) -> tuple[Definitions, list[Problem]]:
+    """Read, validate and compile every `*.yaml` under `folder`: the definitions that
+    compiled, and every problem found (the engine's `load_definitions` also runs the
+    inline tests, then refuses the folder if anything is wrong).
 
     With `environ` (e.g. os.environ), every `${VAR}` a source header uses must be set
     in it; commands that never collect pass None, so an unset token cannot block them.
@@ -78,15 +74,7 @@ def load_definitions(
     # Ids of every check written, valid or not: a broken check is reported once, at
     # its own entry, not again as "unknown" wherever it is referenced.
     declared = frozenset(item.id for item in items if item.section == "checks" and item.id)
-    definitions = _compile(valid, declared, problems)
-    if run_tests:
-        from scorecards.definitions.inline_tests import run_inline_tests
-
-        # Tests run even when other entries have problems, so one pass reports everything.
-        problems.extend(run_inline_tests(definitions, now or utcnow()))
-    if problems:
-        raise DefinitionsError(sorted(problems, key=lambda p: (p.file, p.line)))
-    return definitions
+    return _compile(valid, declared, problems), problems
 
 
 def _validate_item(item: Item, problems: list[Problem]) -> None:

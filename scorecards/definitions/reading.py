@@ -23,7 +23,7 @@ from scorecards.definitions.specs import (
     SourceSpec,
 )
 from scorecards.errors import Problem
-from scorecards.yamlfile import describe_yaml_error, line_of, load_located
+from scorecards.formats.yamlfile import describe_yaml_error, line_of, load_located
 
 SPEC_TYPES: dict[str, type[BaseModel]] = {
     "checks": CheckSpec,

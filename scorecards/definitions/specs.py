@@ -21,8 +21,9 @@ from pydantic import (
 
 from scorecards.definitions.hosts import parse_host_pattern
 from scorecards.definitions.variables import VARIABLE_NAME
-from scorecards.results import Status
-from scorecards.timeutil import parse_duration
+from scorecards.formats.timeutil import parse_duration
+from scorecards.records.fact_schemas import FactSchemaSpec
+from scorecards.records.results import Status
 
 Id = Annotated[str, Field(pattern=r"^[a-z0-9]+(-[a-z0-9]+)*$", max_length=100)]
 Severity = Literal["critical", "high", "medium", "low"]
@@ -140,11 +141,6 @@ class ExemptionSpec(Spec):
     expires: date
 
 
-class FactSchemaSpec(Spec):
-    type: Literal["integer", "float", "string", "boolean", "datetime", "set", "object"]
-    description: str = ""
-
-
 def _variable_name(value: str) -> str:
     if not VARIABLE_NAME.match(value):
         raise ValueError("a secret is an environment variable name: letters, digits and '_'")
@@ -184,7 +180,7 @@ class SourceSpec(Spec):
     @classmethod
     def _schedule_is_cron(cls, value: str | None) -> str | None:
         if value is not None:
-            from scorecards.schedules import parse_cron
+            from scorecards.runs.schedules import parse_cron
 
             parse_cron(value)
         return value

@@ -12,14 +12,14 @@ from datetime import datetime, timedelta
 from enum import StrEnum
 from typing import Any
 
-from scorecards.results import Status
-from scorecards.timeutil import (
+from scorecards.formats.timeutil import (
     DurationTooLongError,
     format_duration,
     format_timestamp,
     parse_duration,
     parse_timestamp,
 )
+from scorecards.records.results import Status
 
 
 class Decision(StrEnum):

@@ -16,7 +16,9 @@ from datetime import datetime
 from typing import Any
 
 from scorecards.definitions.compiled import Check, Definitions, Scorecard
-from scorecards.evaluation import FactSnapshot, evaluate_entity
+from scorecards.engine.evaluation import evaluate_entity
+from scorecards.engine.scoring import compute_level, compute_score
+from scorecards.formats.timeutil import describe_age, format_duration, parse_timestamp
 from scorecards.gate.decision import (
     SATISFIES_REQUIREMENT,
     Decision,
@@ -26,9 +28,8 @@ from scorecards.gate.decision import (
     Threshold,
     undecidable,
 )
-from scorecards.results import EntityEvaluation, Status
-from scorecards.scoring import compute_level, compute_score
-from scorecards.timeutil import describe_age, format_duration, parse_timestamp
+from scorecards.records.facts import FactSnapshot
+from scorecards.records.results import EntityEvaluation, Status
 
 
 def decide_gate(

@@ -12,7 +12,7 @@ from __future__ import annotations
 import xml.etree.ElementTree as ET
 
 from scorecards.gate.decision import Decision, GateCheck, GateDecision
-from scorecards.results import Status
+from scorecards.records.results import Status
 
 
 def render_junit(decision: GateDecision) -> str:

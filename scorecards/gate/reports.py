@@ -13,7 +13,7 @@ from enum import StrEnum
 from scorecards.gate.decision import Decision, GateCheck, GateDecision
 from scorecards.gate.junit import render_junit
 from scorecards.gate.sarif import render_sarif
-from scorecards.results import Status
+from scorecards.records.results import Status
 
 
 class ReportFormat(StrEnum):

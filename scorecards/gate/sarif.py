@@ -13,7 +13,7 @@ from pathlib import PurePosixPath
 from typing import Any
 
 from scorecards.gate.decision import Decision, GateCheck, GateDecision
-from scorecards.results import Status
+from scorecards.records.results import Status
 
 SARIF_SCHEMA = (
     "https://docs.oasis-open.org/sarif/sarif/v2.1.0/errata01/os/schemas/sarif-schema-2.1.0.json"

@@ -21,11 +21,11 @@ from enum import StrEnum
 
 from scorecards.cel import make_activation
 from scorecards.definitions.compiled import Campaign, Definitions
-from scorecards.evaluation import run_predicate
+from scorecards.engine.evaluation import run_predicate
+from scorecards.records.results import EntityEvaluation, Status
 from scorecards.reports.inputs import ReportError, ReportInputs
 from scorecards.reports.ownership import Ownership
 from scorecards.reports.timeline import days_between, last_each_day_until
-from scorecards.results import EntityEvaluation, Status
 
 
 class Progress(StrEnum):

@@ -19,11 +19,20 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from scorecards.entities import Entity, owner_ref
-from scorecards.org_listings import OrganizationListing
-from scorecards.refs import entity_ref
-from scorecards.team_mapping import TeamMapping
-from scorecards.timeutil import format_timestamp
+from scorecards.errors import ConfigurationError
+from scorecards.formats.timeutil import format_timestamp
+from scorecards.records.entities import Entity, owner_ref
+from scorecards.records.listings import (
+    SOURCE_ID,
+    OrganizationListing,
+    configured_orgs,
+    listing_from_fact,
+    organization_ref,
+)
+from scorecards.records.refs import entity_ref
+from scorecards.records.team_mapping import TeamMapping
+from scorecards.settings import Settings
+from scorecards.stores.base import Store
 
 SLUG_ANNOTATION = "github.com/project-slug"
 NO_TEAM = "(no team)"  # how reports show a repository whose team is not known
@@ -261,3 +270,58 @@ def _summaries(
                 )
             )
     return tuple(sorted(summaries, key=lambda s: s.org.lower()))
+
+
+def read_listings(
+    store: Store, orgs: Sequence[str], at: datetime | None = None
+) -> list[OrganizationListing]:
+    """The stored listing of each organisation: the latest, or the last one at or before `at`."""
+    refs = [organization_ref(org) for org in orgs]
+    if at is None:
+        latest = store.latest_facts(refs, [SOURCE_ID])
+        facts = [latest[ref][SOURCE_ID] for ref in refs if SOURCE_ID in latest.get(ref, {})]
+    else:
+        facts = []
+        for ref in refs:
+            history = store.fact_history(ref, SOURCE_ID, until=at)
+            if history:
+                facts.append(history[-1])
+    return [listing_from_fact(fact.timestamp, fact.values) for fact in facts]
+
+
+class NoListingsError(ConfigurationError):
+    """No organisation is configured, or none has a stored listing yet."""
+
+
+def report_from_store(
+    store: Store,
+    settings: Settings,
+    at: datetime | None = None,
+    entities: Iterable[Entity] | None = None,
+) -> CompletenessReport:
+    """The completeness report of the configured organisations, from the store alone:
+    their stored listings (latest, or as of `at`) against the catalog entities (the
+    stored ones unless a caller already holds them)."""
+    orgs = configured_orgs(settings)
+    if not orgs:
+        raise NoListingsError(
+            "no GitHub organisation is configured — set SCORECARDS_GITHUB_ORGS "
+            "(comma-separated, e.g. acme,acme-labs), then run `scorecards run`"
+        )
+    listings = read_listings(store, orgs, at)
+    if not listings:
+        when = f" at or before {format_timestamp(at)}" if at is not None else ""
+        raise NoListingsError(
+            f"no repository listing of {', '.join(orgs)} is stored{when} — run `scorecards run` "
+            "with SCORECARDS_GITHUB_TOKEN set to list the organisations' repositories"
+        )
+    if entities is None:
+        entities = store.get_entities(store.list_entity_refs()).values()
+    return compute_completeness(
+        listings,
+        entities,
+        TeamMapping.from_settings(settings),
+        include_archived=settings.completeness_include_archived,
+        include_forks=settings.completeness_include_forks,
+        organizations=orgs,
+    )

@@ -8,11 +8,11 @@ from collections.abc import Iterable, Sequence
 from datetime import date, datetime
 from typing import Any
 
+from scorecards.formats.timeutil import format_timestamp
 from scorecards.reports.campaigns import CampaignCounts, CampaignReport
 from scorecards.reports.completeness import CompletenessReport
 from scorecards.reports.teams import ALL_TEAMS, TeamReport, TeamScore
 from scorecards.reports.trends import TrendReport
-from scorecards.timeutil import format_timestamp
 
 Report = TeamReport | CampaignReport | TrendReport | CompletenessReport
 

@@ -15,10 +15,10 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from scorecards.entities import Entity
 from scorecards.errors import ScorecardsError
-from scorecards.evaluation import FactSnapshot
-from scorecards.results import EntityEvaluation
+from scorecards.records.entities import Entity
+from scorecards.records.facts import FactSnapshot
+from scorecards.records.results import EntityEvaluation
 from scorecards.stores.base import Store, with_confirmation
 
 

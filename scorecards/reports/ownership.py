@@ -11,8 +11,8 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
-from scorecards.entities import Entity
-from scorecards.sources.catalog_facts import catalog_fact_values
+from scorecards.records.entities import Entity
+from scorecards.sources.catalog.facts import catalog_fact_values
 
 UNOWNED = "(unowned)"
 

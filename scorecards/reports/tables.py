@@ -6,13 +6,13 @@ from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
-from scorecards.refs import DEFAULT_NAMESPACE
+from scorecards.formats.timeutil import format_timestamp
+from scorecards.records.refs import DEFAULT_NAMESPACE
 from scorecards.reports.campaigns import CampaignReport, Progress
 from scorecards.reports.completeness import NO_TEAM, CompletenessReport
 from scorecards.reports.exports import Report
 from scorecards.reports.teams import TeamReport
 from scorecards.reports.trends import TrendReport
-from scorecards.timeutil import format_timestamp
 
 FAILING_SHOWN = 3
 ENTITIES_SHOWN = 50

@@ -13,10 +13,10 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from scorecards.definitions.compiled import Definitions, Scorecard
+from scorecards.records.results import EntityEvaluation, Status
 from scorecards.reports.inputs import ReportError, ReportInputs
 from scorecards.reports.ownership import Ownership
-from scorecards.results import EntityEvaluation, Status
-from scorecards.summaries import NO_LEVEL
+from scorecards.reports.summaries import NO_LEVEL
 
 ALL_TEAMS = "(all)"
 FAILING = (Status.FAIL, Status.ERROR, Status.UNKNOWN)

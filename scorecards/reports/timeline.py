@@ -5,9 +5,9 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import UTC, date, datetime, time, timedelta
 
+from scorecards.formats.timeutil import DurationTooLongError, parse_duration, parse_timestamp
+from scorecards.records.results import EntityEvaluation
 from scorecards.reports.inputs import ReportError
-from scorecards.results import EntityEvaluation
-from scorecards.timeutil import DurationTooLongError, parse_duration, parse_timestamp
 
 MAX_DAYS = 3660  # ten years of daily points is more than any chart needs
 

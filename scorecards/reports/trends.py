@@ -16,11 +16,11 @@ from datetime import date, datetime
 from enum import StrEnum
 
 from scorecards.definitions.compiled import Definitions, Scorecard
+from scorecards.records.results import EntityEvaluation
 from scorecards.reports.inputs import ReportError, ReportInputs
 from scorecards.reports.ownership import Ownership
 from scorecards.reports.teams import scorecards_of
 from scorecards.reports.timeline import last_each_day_until, last_point_each_day
-from scorecards.results import EntityEvaluation
 
 
 class Subject(StrEnum):

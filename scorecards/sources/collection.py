@@ -28,21 +28,24 @@ from typing import Any
 
 from scorecards.cel import make_activation
 from scorecards.definitions.compiled import Definitions, Source
-from scorecards.entities import Entity
-from scorecards.evaluation import run_predicate
-from scorecards.refs import entity_ref
+from scorecards.engine.evaluation import run_predicate
+from scorecards.records.entities import Entity
+from scorecards.records.facts import Fact
+from scorecards.records.refs import entity_ref
+from scorecards.records.runs import MAX_RUN_ERRORS, Run
 from scorecards.settings import Settings
-from scorecards.sources import github, http
-from scorecards.sources.collector import (
+from scorecards.sources import http
+from scorecards.sources.base import (
     EntityCollectionError,
     Setup,
     SourceConfigurationError,
     SourceSkippedError,
 )
 from scorecards.sources.fetch import Fetcher, FetchError, FetchPolicy
+from scorecards.sources.github import repositories as github
 from scorecards.sources.redaction import Redactor
 from scorecards.sources.response_cache import FileCache, ResponseCache
-from scorecards.stores.base import MAX_RUN_ERRORS, Fact, Run, Store
+from scorecards.stores.base import Store
 
 log = logging.getLogger(__name__)
 
@@ -250,7 +253,8 @@ def collect_for_run(
     """What a run collects, with the ETag cache kept in a file between runs: every
     source, and the repository listings of `SCORECARDS_GITHUB_ORGS` (completeness)."""
     # github_org builds on this module's reports, so it is imported here, not at the top
-    from scorecards.sources.github_org import collect_organizations_async, configured_orgs
+    from scorecards.records.listings import configured_orgs
+    from scorecards.sources.github.organisations import collect_organizations_async
 
     has_orgs = bool(configured_orgs(settings))
     if not collected_sources(definitions) and not has_orgs:

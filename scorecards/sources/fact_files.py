@@ -14,10 +14,10 @@ import yaml
 from pydantic import BaseModel, ConfigDict, ValidationError
 
 from scorecards.errors import CatalogError, FactsError
-from scorecards.refs import normalize_ref
-from scorecards.stores.base import RESULTS_SOURCE, Fact
-from scorecards.timeutil import parse_timestamp
-from scorecards.yamlfile import describe_yaml_error, line_of, load_located
+from scorecards.formats.timeutil import parse_timestamp
+from scorecards.formats.yamlfile import describe_yaml_error, line_of, load_located
+from scorecards.records.facts import RESULTS_SOURCE, Fact
+from scorecards.records.refs import normalize_ref
 
 
 class _PushedFact(BaseModel):

@@ -28,9 +28,9 @@ import httpx
 
 from scorecards.definitions.hosts import DEFAULT_PORTS, HostPattern, is_allowed
 from scorecards.errors import ScorecardsError
-from scorecards.sources.backoff import parse_retry_after
 from scorecards.sources.redaction import Redactor, masking_logs
 from scorecards.sources.response_cache import CachedResponse, ResponseCache
+from scorecards.sources.retry import parse_retry_after
 
 log = logging.getLogger(__name__)
 

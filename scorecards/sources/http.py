@@ -22,12 +22,12 @@ from scorecards.definitions.compiled import Source
 from scorecards.definitions.hosts import HostPattern, parse_host_patterns
 from scorecards.definitions.source_secrets import source_problems
 from scorecards.definitions.variables import expand_headers
-from scorecards.entities import Entity
 from scorecards.errors import CelEvaluationError
+from scorecards.formats.timeutil import parse_timestamp
+from scorecards.records.entities import Entity
 from scorecards.settings import Settings
-from scorecards.sources.collector import EntityCollectionError, Setup, SourceConfigurationError
+from scorecards.sources.base import EntityCollectionError, Setup, SourceConfigurationError
 from scorecards.sources.fetch import Fetcher
-from scorecards.timeutil import parse_timestamp
 
 _HEADER_SAFE = re.compile(r"^[\t\x20-\x7e]*$")
 

@@ -17,7 +17,7 @@ from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any, Protocol
 
-from scorecards.timeutil import format_timestamp, parse_timestamp
+from scorecards.formats.timeutil import format_timestamp, parse_timestamp
 
 log = logging.getLogger(__name__)
 

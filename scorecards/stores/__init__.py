@@ -5,15 +5,9 @@ from __future__ import annotations
 from urllib.parse import urlparse
 
 from scorecards.errors import ConfigurationError
-from scorecards.stores.base import (
-    RESULTS_SOURCE,
-    BatchOutcome,
-    Fact,
-    Retention,
-    Run,
-    RunState,
-    Store,
-)
+from scorecards.records.facts import RESULTS_SOURCE, Fact
+from scorecards.records.runs import BatchOutcome, Run, RunState
+from scorecards.stores.base import Retention, Store
 
 __all__ = [
     "RESULTS_SOURCE",

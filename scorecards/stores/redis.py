@@ -40,19 +40,16 @@ from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 import redis
 
-from scorecards.entities import Entity
 from scorecards.errors import ConfigurationError, StoreError
-from scorecards.json_codec import loads
-from scorecards.refs import entity_ref
-from scorecards.results import EntityEvaluation
+from scorecards.formats.json_codec import loads
+from scorecards.formats.timeutil import format_timestamp, parse_timestamp
+from scorecards.records.entities import Entity
+from scorecards.records.facts import RESULTS_SOURCE, Fact
+from scorecards.records.refs import entity_ref
+from scorecards.records.results import EntityEvaluation
+from scorecards.records.runs import MAX_RUN_ERRORS, BatchOutcome, Run, RunState
 from scorecards.stores.base import (
-    MAX_RUN_ERRORS,
-    RESULTS_SOURCE,
-    BatchOutcome,
-    Fact,
     Retention,
-    Run,
-    RunState,
     Store,
     StoreUnreachableError,
     encode_fact_values,
@@ -68,7 +65,6 @@ from scorecards.stores.redis_scripts import (
     UPDATE_RUN,
     WRITE_FACTS,
 )
-from scorecards.timeutil import format_timestamp, parse_timestamp
 
 DEFAULT_PREFIX = "scorecards"
 # Refs per pipeline round trip on bulk reads: large enough to amortise the

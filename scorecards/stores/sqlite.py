@@ -14,26 +14,16 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from scorecards.entities import Entity
 from scorecards.errors import StoreError
-from scorecards.evaluation import FactSnapshot
-from scorecards.incremental import EvaluationStamp
-from scorecards.json_codec import loads
-from scorecards.refs import entity_ref
-from scorecards.results import EntityEvaluation
-from scorecards.stores.base import (
-    RESULTS_SOURCE,
-    BatchOutcome,
-    Fact,
-    Retention,
-    Run,
-    Store,
-    apply_batch,
-    encode_fact_values,
-    fact_evaluation,
-)
+from scorecards.formats.json_codec import loads
+from scorecards.formats.timeutil import format_timestamp, parse_timestamp
+from scorecards.records.entities import Entity
+from scorecards.records.facts import RESULTS_SOURCE, Fact, FactSnapshot
+from scorecards.records.refs import entity_ref
+from scorecards.records.results import EntityEvaluation, EvaluationStamp
+from scorecards.records.runs import BatchOutcome, Run, apply_batch
+from scorecards.stores.base import Retention, Store, encode_fact_values, fact_evaluation
 from scorecards.stores.sqlite_schema import LATEST_TIMESTAMP, WITH_RESULT_STAMPS, create_schema
-from scorecards.timeutil import format_timestamp, parse_timestamp
 
 # SQLite limits host parameters per statement; stay well under it.
 CHUNK = 500

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import sqlite3
 
-from scorecards.stores.base import RESULTS_SOURCE
+from scorecards.records.facts import RESULTS_SOURCE
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS entities (ref TEXT PRIMARY KEY, document TEXT NOT NULL);

@@ -19,11 +19,11 @@ from pathlib import Path
 import httpx
 import pytest
 
-from scorecards.definitions.loader import load_definitions
-from scorecards.results import EntityEvaluation
-from scorecards.runs import run_in_process
-from scorecards.sources.catalog_facts import catalog_facts
-from scorecards.sources.catalog_files import load_catalog_files
+from scorecards.engine.loading import load_definitions
+from scorecards.records.results import EntityEvaluation
+from scorecards.runs.orchestrator import run_in_process
+from scorecards.sources.catalog.facts import catalog_facts
+from scorecards.sources.catalog.files import load_catalog_files
 from scorecards.sources.fact_files import load_fact_files
 from scorecards.stores import open_store
 from scorecards.stores.sqlite import SQLiteStore

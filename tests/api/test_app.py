@@ -12,7 +12,7 @@ import pytest
 from fastapi.testclient import TestClient
 
 from scorecards.api import create_app
-from scorecards.results import EntityEvaluation
+from scorecards.records.results import EntityEvaluation
 from scorecards.settings import Settings
 from scorecards.stores.sqlite import SQLiteStore
 from tests.api.conftest import CATALOG, DEFINITIONS, FACTS, TOKEN

@@ -14,10 +14,10 @@ from pathlib import Path
 
 import pytest
 
-from scorecards.definitions.loader import load_definitions
-from scorecards.runs import run_in_process
-from scorecards.sources.catalog_facts import catalog_facts
-from scorecards.sources.catalog_files import load_catalog_files
+from scorecards.engine.loading import load_definitions
+from scorecards.runs.orchestrator import run_in_process
+from scorecards.sources.catalog.facts import catalog_facts
+from scorecards.sources.catalog.files import load_catalog_files
 from scorecards.sources.fact_files import load_fact_files
 from scorecards.stores.sqlite import SQLiteStore
 from tests.api.conftest import CATALOG, DEFINITIONS, FACTS, ApiServer, seed_store, start_server

@@ -6,8 +6,8 @@ from typing import Any
 
 import pytest
 
-from scorecards.definitions.loader import load_definitions
-from scorecards.results import EntityEvaluation
+from scorecards.engine.loading import load_definitions
+from scorecards.records.results import EntityEvaluation
 from tests.api.conftest import DEFINITIONS, ApiServer
 
 PAYMENTS = "component:default/payments-api"

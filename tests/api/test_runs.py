@@ -71,7 +71,7 @@ def test_an_unknown_run_is_a_404(api):
 
 
 def test_a_run_asked_for_while_another_holds_the_store_is_a_409(server_factory):
-    from scorecards.run_leases import SCORING_LEASE
+    from scorecards.runs.leases import SCORING_LEASE
     from scorecards.stores import open_store
 
     server = server_factory()

@@ -9,9 +9,9 @@ from typing import Any
 import httpx
 import pytest
 
+from scorecards.formats.timeutil import utcnow
+from scorecards.records.facts import Fact
 from scorecards.stores import open_store
-from scorecards.stores.base import Fact
-from scorecards.timeutil import utcnow
 from tests.api.conftest import TOKEN, ApiServer, ServerFactory
 from tests.api.test_runs import wait_for_run
 

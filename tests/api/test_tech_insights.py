@@ -6,8 +6,8 @@ from typing import Any
 
 import pytest
 
-from scorecards.definitions.loader import load_definitions
-from scorecards.results import COUNTS_FOR, EntityEvaluation, Status
+from scorecards.engine.loading import load_definitions
+from scorecards.records.results import COUNTS_FOR, EntityEvaluation, Status
 from tests.api.conftest import DEFINITIONS, ApiServer
 
 BASE = "/api/tech-insights"

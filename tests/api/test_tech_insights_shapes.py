@@ -7,14 +7,15 @@ from typing import Any
 
 import pytest
 
-from scorecards.api.tech_insights_shapes import (
+from scorecards.api.techinsights.shapes import (
     UnknownCheckError,
     build_check_index,
     check_ranks,
     entity_results,
 )
 from scorecards.definitions.compiled import Definitions
-from scorecards.evaluation import FactSnapshot, evaluate_entity
+from scorecards.engine.evaluation import evaluate_entity
+from scorecards.records.facts import FactSnapshot
 
 DEFINITIONS = """
 checks:

@@ -19,7 +19,7 @@ import pytest
 from typer.testing import CliRunner
 
 from scorecards.cli import app
-from scorecards.results import COUNTS_FOR, Status
+from scorecards.records.results import COUNTS_FOR, Status
 from tests.api.conftest import ApiServer
 
 pytestmark = pytest.mark.techinsights

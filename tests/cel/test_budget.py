@@ -10,10 +10,10 @@ import pytest
 from scorecards.cel import compile_expression, make_activation
 from scorecards.cel.errors import MAX_VALUE_SIZE
 from scorecards.definitions.compiled import Definitions
-from scorecards.entities import normalize_entity
+from scorecards.engine.evaluation import evaluate_entity
 from scorecards.errors import CelEvaluationError, CelSyntaxError
-from scorecards.evaluation import evaluate_entity
-from scorecards.results import Status
+from scorecards.records.entities import normalize_entity
+from scorecards.records.results import Status
 from tests.conftest import NOW
 
 Load = Callable[..., Definitions]

@@ -14,9 +14,9 @@ from hypothesis import strategies as st
 from scorecards.cel import compile_expression, is_bool, make_activation, parser, to_python
 from scorecards.cel.values import from_python
 from scorecards.definitions.compiled import Definitions
-from scorecards.entities import normalize_entity
+from scorecards.engine.evaluation import evaluate_entities
 from scorecards.errors import CelEvaluationError, CelSyntaxError
-from scorecards.evaluation import evaluate_entities
+from scorecards.records.entities import normalize_entity
 from tests.conftest import NOW
 
 Load = Callable[..., Definitions]

@@ -8,7 +8,7 @@ import pytest
 from typer.testing import CliRunner
 
 from scorecards.cli import app
-from scorecards.definitions.loader import load_definitions
+from scorecards.engine.loading import load_definitions
 from scorecards.errors import DefinitionsError, Problem
 from tests.conftest import NOW, WriteDefinitions
 

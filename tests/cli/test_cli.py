@@ -16,9 +16,9 @@ from pathlib import Path
 
 import pytest
 
-from scorecards.refs import entity_ref
-from scorecards.results import Status
-from scorecards.sources.catalog_files import load_catalog_files
+from scorecards.records.refs import entity_ref
+from scorecards.records.results import Status
+from scorecards.sources.catalog.files import load_catalog_files
 from scorecards.stores import open_store
 from tests.conftest import REPO_ROOT
 
@@ -300,7 +300,7 @@ def test_score_explains_an_example_entity_check_by_check(bundled_run: BundledRun
 
 
 def test_score_shows_the_remediation_of_a_failing_check(bundled_run: BundledRun) -> None:
-    from scorecards.definitions.loader import load_definitions
+    from scorecards.engine.loading import load_definitions
 
     ref, check_id = failing_component(bundled_run)
     remediation = (

@@ -8,9 +8,9 @@ from pathlib import Path
 from typer.testing import CliRunner
 
 from scorecards.cli import app
-from scorecards.definitions.loader import load_definitions
-from scorecards.entities import normalize_entity
-from scorecards.runs import run_in_process
+from scorecards.engine.loading import load_definitions
+from scorecards.records.entities import normalize_entity
+from scorecards.runs.orchestrator import run_in_process
 from scorecards.stores import open_store
 from tests.conftest import NOW
 

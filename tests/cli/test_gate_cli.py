@@ -26,12 +26,12 @@ import httpx
 import jsonschema
 import pytest
 
-from scorecards.definitions.loader import load_definitions
-from scorecards.runs import run_in_process
-from scorecards.sources.catalog_files import load_catalog_files
+from scorecards.engine.loading import load_definitions
+from scorecards.formats.timeutil import utcnow
+from scorecards.runs.orchestrator import run_in_process
+from scorecards.sources.catalog.files import load_catalog_files
 from scorecards.sources.fact_files import load_fact_files
 from scorecards.stores import Fact, open_store
-from scorecards.timeutil import utcnow
 from tests.conftest import NOW, REPO_ROOT, free_port
 
 GATE_DATA = REPO_ROOT / "tests" / "data" / "gate"

@@ -9,8 +9,8 @@ import pytest
 from typer.testing import CliRunner
 
 from scorecards.cli import app
-from scorecards.refs import entity_ref
-from scorecards.results import Status
+from scorecards.records.refs import entity_ref
+from scorecards.records.results import Status
 from scorecards.stores import Store, open_store
 from tests.conftest import REPO_ROOT, free_port
 from tests.sources.backstage_server import CatalogServer, recorded_entities

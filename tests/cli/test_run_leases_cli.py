@@ -19,7 +19,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from scorecards.run_leases import SCORING_LEASE
+from scorecards.runs.leases import SCORING_LEASE
 from scorecards.stores import RESULTS_SOURCE, Run, RunState, open_store
 from tests.conftest import REPO_ROOT, RedisServer
 

@@ -11,7 +11,7 @@ import pytest
 from typer.testing import CliRunner
 
 from scorecards.cli import app
-from scorecards.results import Status
+from scorecards.records.results import Status
 from scorecards.stores import open_store
 from tests.sources.fake_github import FakeGitHub
 

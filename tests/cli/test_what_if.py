@@ -15,14 +15,14 @@ from typer.testing import CliRunner
 
 from scorecards.cli import app
 from scorecards.definitions.compiled import Definitions
-from scorecards.definitions.loader import load_definitions
-from scorecards.evaluation import evaluate_entities
-from scorecards.runs import run_in_process
-from scorecards.sources.catalog_facts import catalog_facts
-from scorecards.sources.catalog_files import load_catalog_files
+from scorecards.engine.evaluation import evaluate_entities
+from scorecards.engine.loading import load_definitions
+from scorecards.formats.timeutil import format_timestamp
+from scorecards.runs.orchestrator import run_in_process
+from scorecards.sources.catalog.facts import catalog_facts
+from scorecards.sources.catalog.files import load_catalog_files
 from scorecards.sources.fact_files import load_fact_files
 from scorecards.stores import open_store
-from scorecards.timeutil import format_timestamp
 from tests.conftest import NOW, REPO_ROOT
 
 runner = CliRunner()

@@ -6,11 +6,11 @@ from typing import Any
 
 import pytest
 
-from scorecards.entities import Entity, normalize_entity
 from scorecards.errors import ConfigurationError
-from scorecards.org_listings import OrganizationListing, Repository
+from scorecards.records.entities import Entity, normalize_entity
+from scorecards.records.listings import OrganizationListing, Repository
+from scorecards.records.team_mapping import TeamMapping
 from scorecards.reports.completeness import compute_completeness
-from scorecards.team_mapping import TeamMapping
 from tests.conftest import NOW
 
 

@@ -6,8 +6,8 @@ import re
 from collections.abc import Callable
 
 from scorecards.definitions.compiled import Definitions
-from scorecards.definitions.loader import load_definitions
-from scorecards.docs import render_markdown
+from scorecards.definitions.docs import render_markdown
+from scorecards.engine.loading import load_definitions
 from tests.conftest import REPO_ROOT
 
 REGENERATE = "scorecards docs checks/ --format markdown --output docs/checks.md"

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from scorecards.entities import owner_ref, shape_problem
+from scorecards.records.entities import owner_ref, shape_problem
 
 
 def component(owner: object, namespace: str | None = None) -> dict[str, object]:

@@ -8,8 +8,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from scorecards.definitions.specs import FactSchemaSpec
-from scorecards.fact_schemas import (
+from scorecards.definitions.fact_schemas import (
     evaluation_fact_values,
     flatten_values,
     known_sources,
@@ -18,7 +17,8 @@ from scorecards.fact_schemas import (
     value_problem,
     value_type,
 )
-from scorecards.results import EntityEvaluation, ScorecardResult
+from scorecards.records.fact_schemas import FactSchemaSpec
+from scorecards.records.results import EntityEvaluation, ScorecardResult
 
 PUSH_SOURCE = """
 sources:

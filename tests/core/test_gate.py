@@ -12,9 +12,8 @@ from typing import Any
 import pytest
 
 from scorecards.definitions.compiled import Definitions
-from scorecards.definitions.loader import load_definitions
-from scorecards.entities import Entity
-from scorecards.evaluation import FactSnapshot, evaluate_entity
+from scorecards.engine.evaluation import evaluate_entity
+from scorecards.engine.loading import load_definitions
 from scorecards.gate import (
     Decision,
     GateDecision,
@@ -24,8 +23,10 @@ from scorecards.gate import (
     decide_gate,
     decide_gate_for_entity,
 )
-from scorecards.results import EntityEvaluation, Status
-from scorecards.sources.catalog_files import load_catalog_files
+from scorecards.records.entities import Entity
+from scorecards.records.facts import FactSnapshot
+from scorecards.records.results import EntityEvaluation, Status
+from scorecards.sources.catalog.files import load_catalog_files
 from tests.conftest import NOW
 
 GATE_DATA = Path(__file__).resolve().parent.parent / "data" / "gate"
@@ -41,7 +42,7 @@ def definitions() -> Definitions:
 
 @cache
 def catalog() -> dict[str, Entity]:
-    from scorecards.refs import entity_ref
+    from scorecards.records.refs import entity_ref
 
     return {entity_ref(e): e for e in load_catalog_files(GATE_DATA / "catalog")}
 

@@ -7,7 +7,7 @@ import json
 from scorecards.gate import Decision, GateCheck, GateDecision, Threshold
 from scorecards.gate.reports import render_github_commands, render_markdown, render_text
 from scorecards.gate.sarif import render_sarif
-from scorecards.results import Status
+from scorecards.records.results import Status
 from tests.conftest import NOW
 
 TRICKY = GateCheck(

@@ -21,13 +21,13 @@ from typing import Any
 import pytest
 
 from scorecards.definitions.compiled import Definitions
-from scorecards.evaluation import FactSnapshot, evaluate_entity
-from scorecards.incremental import EvaluationStamp, Freshness, input_hash, is_reusable
-from scorecards.results import EntityEvaluation
-from scorecards.runs import run_in_process
-from scorecards.stores.base import Fact
+from scorecards.engine.evaluation import evaluate_entity
+from scorecards.formats.timeutil import format_timestamp
+from scorecards.records.facts import Fact, FactSnapshot
+from scorecards.records.results import EntityEvaluation, EvaluationStamp
+from scorecards.runs.incremental import Freshness, input_hash, is_reusable
+from scorecards.runs.orchestrator import run_in_process
 from scorecards.stores.sqlite import SQLiteStore
-from scorecards.timeutil import format_timestamp
 from tests.conftest import NOW
 
 REF = "component:default/payments"

@@ -10,7 +10,7 @@ from typing import Any
 from hypothesis import given
 from hypothesis import strategies as st
 
-from scorecards.json_codec import canonical, loads
+from scorecards.formats.json_codec import canonical, loads
 
 SCALARS = (
     st.none()

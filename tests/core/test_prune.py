@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from scorecards.runs import prune_missing_entities
+from scorecards.runs.orchestrator import prune_missing_entities
 from scorecards.stores.sqlite import SQLiteStore
 
 

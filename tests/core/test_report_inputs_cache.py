@@ -11,8 +11,8 @@ import pytest
 
 from scorecards.definitions.compiled import Definitions
 from scorecards.reports.inputs import ReportInputsCache
-from scorecards.runs import run_in_process
-from scorecards.sources.catalog_facts import catalog_facts
+from scorecards.runs.orchestrator import run_in_process
+from scorecards.sources.catalog.facts import catalog_facts
 from scorecards.stores.sqlite import SQLiteStore
 from tests.conftest import NOW
 

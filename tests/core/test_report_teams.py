@@ -8,6 +8,7 @@ from typing import Any
 import pytest
 
 from scorecards.definitions.compiled import Definitions
+from scorecards.records.results import Status
 from scorecards.reports.inputs import ReportError, ReportInputs
 from scorecards.reports.ownership import UNOWNED
 from scorecards.reports.teams import (
@@ -17,7 +18,6 @@ from scorecards.reports.teams import (
     leaderboard,
     team_report,
 )
-from scorecards.results import Status
 from tests.seeded_history import DECEMBER_RUN, FIRST_RUN, REPORT_AT
 
 RISK = "group:default/risk-team"

@@ -5,9 +5,9 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from scorecards.definitions.compiled import Definitions
-from scorecards.entities import normalize_entity
-from scorecards.evaluation import evaluate_entity
-from scorecards.results import MAX_MESSAGE, CheckResult, Status
+from scorecards.engine.evaluation import evaluate_entity
+from scorecards.records.entities import normalize_entity
+from scorecards.records.results import MAX_MESSAGE, CheckResult, Status
 from tests.conftest import NOW
 
 Load = Callable[..., Definitions]

@@ -8,10 +8,10 @@ from typing import Any
 import pytest
 
 from scorecards.definitions.compiled import Definitions
-from scorecards.entities import normalize_entity
-from scorecards.evaluation import evaluate_entity
-from scorecards.results import ScorecardResult, Status
-from scorecards.scoring import LevelRule, compute_level, compute_score
+from scorecards.engine.evaluation import evaluate_entity
+from scorecards.engine.scoring import LevelRule, compute_level, compute_score
+from scorecards.records.entities import normalize_entity
+from scorecards.records.results import ScorecardResult, Status
 from tests.conftest import NOW
 
 Load = Callable[..., Definitions]

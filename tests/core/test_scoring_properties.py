@@ -7,8 +7,8 @@ from dataclasses import dataclass
 from hypothesis import given
 from hypothesis import strategies as st
 
-from scorecards.results import Status
-from scorecards.scoring import LevelRule, compute_level, compute_score
+from scorecards.engine.scoring import LevelRule, compute_level, compute_score
+from scorecards.records.results import Status
 
 # Quarter steps keep every sum exact in binary floating point, so reordering
 # checks cannot move a score across a rounding boundary by one ulp.

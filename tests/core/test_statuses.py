@@ -7,10 +7,11 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from scorecards.definitions.compiled import Definitions
-from scorecards.entities import normalize_entity
-from scorecards.evaluation import FactSnapshot, evaluate_entity
-from scorecards.results import CheckResult, EntityEvaluation, Status
-from scorecards.timeutil import format_timestamp
+from scorecards.engine.evaluation import evaluate_entity
+from scorecards.formats.timeutil import format_timestamp
+from scorecards.records.entities import normalize_entity
+from scorecards.records.facts import FactSnapshot
+from scorecards.records.results import CheckResult, EntityEvaluation, Status
 from tests.conftest import NOW
 
 Load = Callable[..., Definitions]

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from scorecards.definitions.compiled import Definitions
-from scorecards.definitions.loader import load_definitions
+from scorecards.engine.loading import load_definitions
 from scorecards.errors import DefinitionsError, Problem
 from tests.conftest import NOW
 

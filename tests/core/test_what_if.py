@@ -9,11 +9,11 @@ from typing import Any
 import pytest
 
 from scorecards.definitions.compiled import Definitions
-from scorecards.entities import normalize_entity
-from scorecards.evaluation import FactSnapshot
-from scorecards.results import Status
-from scorecards.what_if import NO_OWNER, Direction, WhatIf, what_if
-from scorecards.what_if_report import render_markdown
+from scorecards.records.entities import normalize_entity
+from scorecards.records.facts import FactSnapshot
+from scorecards.records.results import Status
+from scorecards.reports.what_if import NO_OWNER, Direction, WhatIf, what_if
+from scorecards.reports.what_if_report import render_markdown
 from tests.conftest import NOW
 
 Load = Callable[..., Definitions]

@@ -19,7 +19,7 @@ import yaml
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from scorecards.yaml_limits import MAX_ALIAS_CHARS, MAX_DEPTH
+from scorecards.formats.yaml_limits import MAX_ALIAS_CHARS, MAX_DEPTH
 from tests.core.yaml_inputs import (
     READ_ERRORS,
     READERS,

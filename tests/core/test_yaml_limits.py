@@ -14,8 +14,8 @@ from typing import Any
 import pytest
 import yaml
 
-from scorecards.yaml_limits import MAX_ALIAS_CHARS, MAX_DEPTH, RefusedYamlError
-from scorecards.yamlfile import LOADERS, load_located, load_located_all
+from scorecards.formats.yaml_limits import MAX_ALIAS_CHARS, MAX_DEPTH, RefusedYamlError
+from scorecards.formats.yamlfile import LOADERS, load_located, load_located_all
 from tests.core.yaml_inputs import (
     READERS,
     alias_bomb,

@@ -11,9 +11,9 @@ import textwrap
 from collections.abc import Callable
 from pathlib import Path
 
-from scorecards.definitions.loader import load_definitions
+from scorecards.engine.loading import load_definitions
 from scorecards.errors import CatalogError, DefinitionsError, FactsError
-from scorecards.sources.catalog_files import load_catalog_files
+from scorecards.sources.catalog.files import load_catalog_files
 from scorecards.sources.fact_files import load_fact_files
 from tests.conftest import NOW
 

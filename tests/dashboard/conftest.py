@@ -20,14 +20,13 @@ from typing import Any
 
 import pytest
 
-from scorecards.definitions.loader import load_definitions
-from scorecards.org_listings import OrganizationListing, Repository
-from scorecards.runs import run_in_process
-from scorecards.sources.catalog_facts import catalog_facts
-from scorecards.sources.catalog_files import load_catalog_files
+from scorecards.engine.loading import load_definitions
+from scorecards.records.facts import Fact
+from scorecards.records.listings import SOURCE_ID, OrganizationListing, Repository, organization_ref
+from scorecards.runs.orchestrator import run_in_process
+from scorecards.sources.catalog.facts import catalog_facts
+from scorecards.sources.catalog.files import load_catalog_files
 from scorecards.sources.fact_files import load_fact_files
-from scorecards.sources.github_org import SOURCE_ID, organization_ref
-from scorecards.stores.base import Fact
 from scorecards.stores.sqlite import SQLiteStore
 from tests.api.conftest import CATALOG, DEFINITIONS, FACTS, ApiServer, start_server
 from tests.conftest import NOW

@@ -7,7 +7,7 @@ from datetime import date
 
 import pytest
 
-from scorecards.dashboard.charts import (
+from scorecards.api.dashboard.charts import (
     Bar,
     Segment,
     Series,

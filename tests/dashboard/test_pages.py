@@ -10,12 +10,12 @@ from datetime import date
 import httpx
 import pytest
 
-from scorecards.definitions.loader import load_definitions
+from scorecards.engine.loading import load_definitions
+from scorecards.formats.timeutil import utcnow
+from scorecards.records.results import Status
 from scorecards.reports.campaigns import campaign_report
 from scorecards.reports.inputs import read_report_inputs
-from scorecards.results import Status
 from scorecards.stores import open_store
-from scorecards.timeutil import utcnow
 from tests.api.conftest import DEFINITIONS, ApiServer
 from tests.dashboard.conftest import (
     EARLY_TEAM,

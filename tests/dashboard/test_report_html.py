@@ -7,15 +7,14 @@ from pathlib import Path
 
 import pytest
 
-from scorecards.dashboard.report_html import render_report_html
-from scorecards.definitions.loader import load_definitions
+from scorecards.api.dashboard.report_html import render_report_html
+from scorecards.engine.loading import load_definitions
 from scorecards.reports.campaigns import campaign_report
-from scorecards.reports.completeness import CompletenessReport
+from scorecards.reports.completeness import CompletenessReport, report_from_store
 from scorecards.reports.inputs import ReportInputs, read_report_inputs
 from scorecards.reports.teams import biggest_improvers, leaderboard, team_report
 from scorecards.reports.trends import trend_report
 from scorecards.settings import Settings
-from scorecards.sources.github_org import report_from_store
 from scorecards.stores.sqlite import SQLiteStore
 from tests.api.conftest import DEFINITIONS
 from tests.conftest import NOW

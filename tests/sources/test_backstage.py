@@ -8,15 +8,15 @@ from typing import Any
 
 import pytest
 
-from scorecards.refs import entity_ref
-from scorecards.sources.backoff import RetryPolicy
-from scorecards.sources.backstage import (
+from scorecards.records.refs import entity_ref
+from scorecards.sources.catalog.backstage import (
     BackstageAuthError,
     BackstageCatalog,
     BackstageError,
     ReadReport,
     backend_base_url,
 )
+from scorecards.sources.retry import RetryPolicy
 from tests.conftest import free_port
 from tests.sources.backstage_server import CatalogServer, Fault, recorded_entities
 

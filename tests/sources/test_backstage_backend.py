@@ -14,11 +14,11 @@ import pytest
 from typer.testing import CliRunner
 
 from scorecards.cli import app
-from scorecards.refs import entity_ref
-from scorecards.results import Status
-from scorecards.sources.backstage import BackstageAuthError, BackstageCatalog
-from scorecards.sources.catalog_facts import catalog_fact_values
-from scorecards.sources.catalog_files import load_catalog_files
+from scorecards.records.refs import entity_ref
+from scorecards.records.results import Status
+from scorecards.sources.catalog.backstage import BackstageAuthError, BackstageCatalog
+from scorecards.sources.catalog.facts import catalog_fact_values
+from scorecards.sources.catalog.files import load_catalog_files
 from scorecards.stores import open_store
 from tests.backstage.backend import BackstageBackend, install, missing_tools
 from tests.conftest import REPO_ROOT, free_port

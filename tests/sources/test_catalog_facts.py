@@ -7,14 +7,10 @@ from typing import Any
 from hypothesis import given
 from hypothesis import strategies as st
 
-from scorecards.refs import entity_ref, resolve_ref
-from scorecards.sources.catalog_facts import (
-    CATALOG_FACT_SCHEMA,
-    CATALOG_SOURCE,
-    catalog_fact_values,
-    catalog_facts,
-)
-from scorecards.sources.catalog_files import load_catalog_files
+from scorecards.records.fact_schemas import CATALOG_FACT_SCHEMA, CATALOG_SOURCE
+from scorecards.records.refs import entity_ref, resolve_ref
+from scorecards.sources.catalog.facts import catalog_fact_values, catalog_facts
+from scorecards.sources.catalog.files import load_catalog_files
 from tests.conftest import NOW, REPO_ROOT
 from tests.sources.backstage_server import recorded_entities
 

@@ -8,8 +8,8 @@ from pathlib import Path
 import pytest
 
 from scorecards.errors import CatalogError
-from scorecards.refs import entity_ref
-from scorecards.sources.catalog_files import load_catalog_files
+from scorecards.records.refs import entity_ref
+from scorecards.sources.catalog.files import load_catalog_files
 from tests.conftest import REPO_ROOT
 
 PAYMENTS = """

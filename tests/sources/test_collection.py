@@ -11,10 +11,12 @@ import pytest
 from pydantic import SecretStr
 
 from scorecards.definitions.compiled import Definitions
-from scorecards.definitions.loader import load_definitions
-from scorecards.refs import entity_ref
-from scorecards.results import Status
-from scorecards.runs import run_in_process
+from scorecards.engine.loading import load_definitions
+from scorecards.records.facts import Fact
+from scorecards.records.refs import entity_ref
+from scorecards.records.results import Status
+from scorecards.records.runs import MAX_RUN_ERRORS, Run, RunState
+from scorecards.runs.orchestrator import run_in_process
 from scorecards.settings import Settings
 from scorecards.sources.collection import (
     CollectionReport,
@@ -23,7 +25,6 @@ from scorecards.sources.collection import (
     record_collection,
 )
 from scorecards.sources.fetch import FetchPolicy
-from scorecards.stores.base import MAX_RUN_ERRORS, Fact, Run, RunState
 from scorecards.stores.sqlite import SQLiteStore
 from tests.conftest import NOW
 from tests.sources.fake_github import FakeGitHub, unavailable

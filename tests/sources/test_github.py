@@ -11,12 +11,12 @@ import pytest
 from pydantic import SecretStr
 
 from scorecards.definitions.compiled import Source
-from scorecards.definitions.loader import load_definitions
-from scorecards.entities import Entity, normalize_entity
+from scorecards.engine.loading import load_definitions
+from scorecards.records.entities import Entity, normalize_entity
+from scorecards.records.fact_schemas import GITHUB_FACT_SCHEMA
 from scorecards.settings import Settings
 from scorecards.sources.collection import CollectionReport, collect_source
 from scorecards.sources.fetch import FetchPolicy
-from scorecards.sources.github import GITHUB_FACT_SCHEMA
 from scorecards.sources.response_cache import FileCache, MemoryCache, ResponseCache
 from tests.conftest import NOW
 from tests.sources.fake_github import FakeGitHub, secondary_rate_limit, unavailable

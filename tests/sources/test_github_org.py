@@ -11,16 +11,16 @@ from typing import Any
 import pytest
 from pydantic import SecretStr
 
-from scorecards.org_listings import OrganizationListing, listing_from_fact
+from scorecards.records.listings import (
+    SOURCE_ID,
+    OrganizationListing,
+    listing_from_fact,
+    organization_ref,
+)
 from scorecards.settings import Settings
 from scorecards.sources.collection import CollectionReport
 from scorecards.sources.fetch import FetchPolicy
-from scorecards.sources.github_org import (
-    SOURCE_ID,
-    collect_organizations,
-    default_owners,
-    organization_ref,
-)
+from scorecards.sources.github.organisations import collect_organizations, default_owners
 from scorecards.sources.response_cache import MemoryCache, ResponseCache
 from tests.conftest import NOW
 from tests.sources.fake_github import Answer, FakeGitHub

@@ -10,9 +10,9 @@ from typing import Any
 import pytest
 
 from scorecards.definitions.compiled import Source
-from scorecards.definitions.loader import load_definitions
-from scorecards.entities import Entity, normalize_entity
+from scorecards.engine.loading import load_definitions
 from scorecards.errors import DefinitionsError
+from scorecards.records.entities import Entity, normalize_entity
 from scorecards.settings import Settings
 from scorecards.sources.collection import CollectionReport, collect_source
 from scorecards.sources.fetch import FetchPolicy

@@ -14,7 +14,7 @@ from pydantic import SecretStr
 
 from scorecards.definitions.hosts import HostPattern, parse_host_pattern
 from scorecards.settings import Settings
-from scorecards.sources.backstage import BackstageCatalog, BackstageError
+from scorecards.sources.catalog.backstage import BackstageCatalog, BackstageError
 from scorecards.sources.collection import collect_source
 from scorecards.sources.fetch import MAX_REDIRECTS, Fetcher, FetchError, FetchPolicy, Reply
 from scorecards.sources.redaction import Redactor

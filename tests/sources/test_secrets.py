@@ -21,7 +21,7 @@ from pydantic import SecretStr
 from typer.testing import CliRunner
 
 from scorecards.cli import app
-from scorecards.definitions.loader import load_definitions
+from scorecards.engine.loading import load_definitions
 from scorecards.settings import Settings
 from scorecards.sources.collection import collect_source
 from scorecards.sources.redaction import Redactor

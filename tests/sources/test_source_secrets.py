@@ -23,9 +23,9 @@ from typer.testing import CliRunner
 from scorecards.cli import app
 from scorecards.definitions.compiled import Source
 from scorecards.definitions.hosts import parse_host_pattern
-from scorecards.definitions.loader import load_definitions
-from scorecards.entities import Entity, normalize_entity
+from scorecards.engine.loading import load_definitions
 from scorecards.errors import DefinitionsError, Problem
+from scorecards.records.entities import Entity, normalize_entity
 from scorecards.settings import Settings
 from scorecards.sources.collection import CollectionReport, collect_source
 from tests.conftest import NOW

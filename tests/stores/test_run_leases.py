@@ -15,9 +15,10 @@ from dataclasses import replace
 import pytest
 
 from scorecards.definitions.compiled import Definitions
-from scorecards.entities import normalize_entity
-from scorecards.refs import entity_ref
-from scorecards.run_leases import (
+from scorecards.records.entities import normalize_entity
+from scorecards.records.refs import entity_ref
+from scorecards.records.runs import RunOwner
+from scorecards.runs.leases import (
     SCORING_LEASE,
     LeaseKeeper,
     RunInProgressError,
@@ -25,9 +26,8 @@ from scorecards.run_leases import (
     current_owner,
     reap_abandoned_runs,
 )
-from scorecards.runs import finish_run, plan_run, run_in_process, score_batch
+from scorecards.runs.orchestrator import finish_run, plan_run, run_in_process, score_batch
 from scorecards.stores import Run, RunState, Store
-from scorecards.stores.base import RunOwner
 from tests.conftest import NOW
 
 DEFINITIONS = """

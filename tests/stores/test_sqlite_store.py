@@ -9,9 +9,9 @@ from datetime import timedelta
 from multiprocessing.synchronize import Barrier
 from pathlib import Path
 
-from scorecards.results import CheckResult, EntityEvaluation, Status
+from scorecards.formats.timeutil import format_timestamp
+from scorecards.records.results import CheckResult, EntityEvaluation, Status
 from scorecards.stores.sqlite import SQLiteStore
-from scorecards.timeutil import format_timestamp
 from tests.conftest import NOW
 
 PROCESSES = 6

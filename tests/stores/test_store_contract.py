@@ -10,10 +10,10 @@ from typing import Any
 import pytest
 
 from scorecards.errors import ScorecardsError, StoreError
-from scorecards.results import CheckResult, EntityEvaluation, ScorecardResult, Status
+from scorecards.formats.timeutil import format_timestamp
+from scorecards.records.results import CheckResult, EntityEvaluation, ScorecardResult, Status
+from scorecards.records.runs import MAX_RUN_ERRORS, RunOwner
 from scorecards.stores import RESULTS_SOURCE, BatchOutcome, Fact, Retention, Run, RunState, Store
-from scorecards.stores.base import MAX_RUN_ERRORS, RunOwner
-from scorecards.timeutil import format_timestamp
 from tests.conftest import NOW
 from tests.stores.conftest import MakeStore
 

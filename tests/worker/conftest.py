@@ -19,7 +19,7 @@ from typing import Any
 import pytest
 
 from scorecards.definitions.compiled import Definitions
-from scorecards.definitions.loader import load_definitions
+from scorecards.engine.loading import load_definitions
 from scorecards.settings import Settings
 from scorecards.stores import Run, Store, open_store
 from tests.conftest import NOW, REPO_ROOT, RedisServer

@@ -10,8 +10,8 @@ import random
 from datetime import datetime, timedelta
 from typing import Any
 
-from scorecards.entities import Entity, normalize_entity
-from scorecards.refs import entity_ref
+from scorecards.records.entities import Entity, normalize_entity
+from scorecards.records.refs import entity_ref
 from scorecards.stores import Fact
 
 CHECKS = """\

@@ -9,10 +9,10 @@ from pathlib import Path
 from typing import Any
 
 from scorecards.definitions.compiled import Definitions
-from scorecards.definitions.loader import load_definitions
-from scorecards.inputs import RunInputs
-from scorecards.refs import entity_ref
-from scorecards.runs import run_in_process
+from scorecards.engine.loading import load_definitions
+from scorecards.records.refs import entity_ref
+from scorecards.runs.inputs import RunInputs
+from scorecards.runs.orchestrator import run_in_process
 from scorecards.stores import RESULTS_SOURCE, Fact, RunState, Store
 from scorecards.stores.sqlite import SQLiteStore
 from tests.conftest import NOW

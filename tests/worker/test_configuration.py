@@ -11,7 +11,7 @@ import pytest
 
 from scorecards.definitions.compiled import Definitions
 from scorecards.errors import ConfigurationError
-from scorecards.inputs import RunInputs
+from scorecards.runs.inputs import RunInputs
 from scorecards.settings import Settings
 from scorecards.stores import Run, RunState
 from scorecards.stores.sqlite import SQLiteStore

@@ -11,10 +11,10 @@ from typing import Any
 import redis
 
 from scorecards.definitions.compiled import Definitions
-from scorecards.definitions.loader import load_definitions
-from scorecards.inputs import RunInputs
-from scorecards.refs import entity_ref
-from scorecards.runs import run_in_process
+from scorecards.engine.loading import load_definitions
+from scorecards.records.refs import entity_ref
+from scorecards.runs.inputs import RunInputs
+from scorecards.runs.orchestrator import run_in_process
 from scorecards.stores import RESULTS_SOURCE, Run, RunState, Store
 from scorecards.stores.redis import RedisStore
 from scorecards.stores.sqlite import SQLiteStore

@@ -8,9 +8,9 @@ import pytest
 import yaml
 
 from scorecards.definitions.compiled import Definitions
-from scorecards.inputs import RunInputs
-from scorecards.run_leases import SCORING_LEASE, RunInProgressError
-from scorecards.runs import plan_run
+from scorecards.runs.inputs import RunInputs
+from scorecards.runs.leases import SCORING_LEASE, RunInProgressError
+from scorecards.runs.orchestrator import plan_run
 from scorecards.stores import RunState
 from tests.conftest import NOW
 from tests.worker.conftest import Cluster

@@ -17,7 +17,7 @@ import redis
 import yaml
 from celery.schedules import crontab
 
-from scorecards.definitions.loader import load_definitions
+from scorecards.engine.loading import load_definitions
 from scorecards.settings import Settings
 from scorecards.stores import RunState
 from tests.conftest import NOW, REPO_ROOT, RedisServer

@@ -1,0 +1,1 @@
+"""Tech Insights-compatible routes: the shapes Backstage's tech-insights backend answers with."""

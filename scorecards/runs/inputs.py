@@ -1,0 +1,35 @@
+"""What a run reads before it scores: the catalog, pushed facts and collected facts.
+
+The embedded run, a distributed run and Celery beat's scheduled runs all gather
+their inputs here, so each way of running scores the same things.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from scorecards.definitions.compiled import Definitions
+from scorecards.records.entities import Entity
+from scorecards.settings import Settings
+from scorecards.sources.catalog.facts import catalog_facts
+from scorecards.sources.catalog.reading import catalog_location, load_catalog
+from scorecards.sources.collection import CollectionReport, collect_for_run
+from scorecards.sources.fact_files import load_fact_files
+from scorecards.stores import Fact
+
+
+@dataclass(frozen=True)
+class RunInputs:
+    entities: list[Entity]
+    facts: list[Fact]
+    reports: list[CollectionReport] = field(default_factory=list)  # one per collected source
+
+
+def gather_run_inputs(settings: Settings, definitions: Definitions, now: datetime) -> RunInputs:
+    """Read the catalog and pushed facts, and collect every source, as of `now`."""
+    entities = load_catalog(catalog_location(settings), settings)
+    pushed = load_fact_files(settings.facts, now) if settings.facts else []
+    reports = collect_for_run(definitions, entities, settings, now)
+    collected = [fact for report in reports for fact in report.facts]
+    return RunInputs(entities, [*catalog_facts(entities, now), *pushed, *collected], reports)

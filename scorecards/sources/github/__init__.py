@@ -1,0 +1,1 @@
+"""GitHub: repository facts (repositories.py) and organisation listings (organisations.py)."""
