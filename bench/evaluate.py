@@ -31,11 +31,11 @@ from typing import Any
 from scorecards.definitions.compiled import Definitions
 from scorecards.engine.evaluation import evaluate_entities
 from scorecards.engine.loading import load_definitions
+from scorecards.records.catalog_facts import catalog_facts
 from scorecards.records.entities import Entity, normalize_entity
 from scorecards.records.facts import FactSnapshot
 from scorecards.records.refs import entity_ref
 from scorecards.records.results import EntityEvaluation, Status
-from scorecards.sources.catalog.facts import catalog_facts
 
 CHECKS = Path(__file__).resolve().parent.parent / "checks"
 NOW = datetime(2026, 11, 25, 12, 0, tzinfo=UTC)

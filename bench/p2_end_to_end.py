@@ -25,8 +25,8 @@ from typing import TypeVar
 from bench.common import NOW, machine
 from bench.synthetic import write_catalog, write_definitions
 from scorecards.engine.loading import load_definitions
+from scorecards.records.catalog_facts import catalog_facts
 from scorecards.runs.orchestrator import DEFAULT_BATCH_SIZE, run_in_process
-from scorecards.sources.catalog.facts import catalog_facts
 from scorecards.sources.catalog.files import load_catalog_files
 from scorecards.sources.fact_files import load_fact_files
 from scorecards.stores.sqlite import SQLiteStore

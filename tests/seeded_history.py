@@ -30,11 +30,11 @@ from pathlib import Path
 
 from scorecards.definitions.compiled import Definitions
 from scorecards.engine.loading import load_definitions
+from scorecards.records.catalog_facts import catalog_facts
 from scorecards.records.entities import Entity
 from scorecards.records.facts import Fact
 from scorecards.records.refs import entity_ref
 from scorecards.runs.orchestrator import run_in_process
-from scorecards.sources.catalog.facts import catalog_facts
 from scorecards.sources.catalog.files import load_catalog_files
 from scorecards.sources.fact_files import load_fact_files
 from scorecards.stores.sqlite import SQLiteStore

@@ -3,7 +3,7 @@
 An entity belongs to its owner (`spec.owner`, a group unless it names another
 kind) and to every group above that owner, following the catalog's own parents
 (`spec.parent`, or a group listing it in `spec.children`; see
-scorecards/sources/catalog_facts.py). Entities without an owner belong to UNOWNED.
+scorecards/records/catalog_facts.py). Entities without an owner belong to UNOWNED.
 """
 
 from __future__ import annotations
@@ -11,8 +11,8 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
+from scorecards.records.catalog_facts import catalog_fact_values
 from scorecards.records.entities import Entity
-from scorecards.sources.catalog.facts import catalog_fact_values
 
 UNOWNED = "(unowned)"
 

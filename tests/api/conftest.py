@@ -20,9 +20,9 @@ import httpx
 import pytest
 
 from scorecards.engine.loading import load_definitions
+from scorecards.records.catalog_facts import catalog_facts
 from scorecards.records.results import EntityEvaluation
 from scorecards.runs.orchestrator import run_in_process
-from scorecards.sources.catalog.facts import catalog_facts
 from scorecards.sources.catalog.files import load_catalog_files
 from scorecards.sources.fact_files import load_fact_files
 from scorecards.stores import open_store

@@ -15,8 +15,8 @@ from pathlib import Path
 import pytest
 
 from scorecards.engine.loading import load_definitions
+from scorecards.records.catalog_facts import catalog_facts
 from scorecards.runs.orchestrator import run_in_process
-from scorecards.sources.catalog.facts import catalog_facts
 from scorecards.sources.catalog.files import load_catalog_files
 from scorecards.sources.fact_files import load_fact_files
 from scorecards.stores.sqlite import SQLiteStore

@@ -18,8 +18,8 @@ from scorecards.definitions.compiled import Definitions
 from scorecards.engine.evaluation import evaluate_entities
 from scorecards.engine.loading import load_definitions
 from scorecards.formats.timeutil import format_timestamp
+from scorecards.records.catalog_facts import catalog_facts
 from scorecards.runs.orchestrator import run_in_process
-from scorecards.sources.catalog.facts import catalog_facts
 from scorecards.sources.catalog.files import load_catalog_files
 from scorecards.sources.fact_files import load_fact_files
 from scorecards.stores import open_store

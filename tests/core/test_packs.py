@@ -11,9 +11,9 @@ from scorecards.definitions.compiled import Check, Definitions
 from scorecards.definitions.specs import SEVERITY_WEIGHTS
 from scorecards.engine.evaluation import evaluate_entities
 from scorecards.engine.loading import load_definitions
+from scorecards.records.catalog_facts import catalog_facts
 from scorecards.records.facts import FactSnapshot
 from scorecards.records.results import EntityEvaluation
-from scorecards.sources.catalog.facts import catalog_facts
 from scorecards.sources.catalog.files import load_catalog_files
 from scorecards.sources.fact_files import load_fact_files
 from tests.conftest import NOW, REPO_ROOT

@@ -10,9 +10,9 @@ from typing import Any
 import pytest
 
 from scorecards.definitions.compiled import Definitions
+from scorecards.records.catalog_facts import catalog_facts
 from scorecards.reports.inputs import ReportInputsCache
 from scorecards.runs.orchestrator import run_in_process
-from scorecards.sources.catalog.facts import catalog_facts
 from scorecards.stores.sqlite import SQLiteStore
 from tests.conftest import NOW
 

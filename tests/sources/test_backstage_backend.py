@@ -14,10 +14,10 @@ import pytest
 from typer.testing import CliRunner
 
 from scorecards.cli import app
+from scorecards.records.catalog_facts import catalog_fact_values
 from scorecards.records.refs import entity_ref
 from scorecards.records.results import Status
 from scorecards.sources.catalog.backstage import BackstageAuthError, BackstageCatalog
-from scorecards.sources.catalog.facts import catalog_fact_values
 from scorecards.sources.catalog.files import load_catalog_files
 from scorecards.stores import open_store
 from tests.backstage.backend import BackstageBackend, install, missing_tools

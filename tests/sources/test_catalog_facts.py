@@ -7,9 +7,9 @@ from typing import Any
 from hypothesis import given
 from hypothesis import strategies as st
 
+from scorecards.records.catalog_facts import catalog_fact_values, catalog_facts
 from scorecards.records.fact_schemas import CATALOG_FACT_SCHEMA, CATALOG_SOURCE
 from scorecards.records.refs import entity_ref, resolve_ref
-from scorecards.sources.catalog.facts import catalog_fact_values, catalog_facts
 from scorecards.sources.catalog.files import load_catalog_files
 from tests.conftest import NOW, REPO_ROOT
 from tests.sources.backstage_server import recorded_entities
