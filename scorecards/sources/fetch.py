@@ -1,12 +1,15 @@
 """HTTP fetching for sources: one `Fetcher` per source per collection.
 
-It bounds requests in flight (the source's `concurrency`), retries timeouts,
-connection failures, 429 and 5xx a bounded number of times with exponential
-backoff and jitter, honours `Retry-After` and rate-limit resets up to a bounded
-wait, sends `If-None-Match` for cached responses and reuses them on 304, bounds
-body sizes, and counts every request it makes. Headers (where tokens live) are
-never logged and never part of an error, and never follow a redirect to another
-origin; a caller may also name the hosts a request and its redirects may reach.
+It bounds requests in flight (the source's `concurrency`), retries what
+retry.py says is worth retrying and waits as long as it says (backoff, Retry-After,
+rate-limit resets, all bounded), sends `If-None-Match` for cached responses and
+reuses them on 304, bounds body sizes, and counts every request it makes. Headers
+(where tokens live) are never logged and never part of an error, and never follow
+a redirect to another origin; a caller may also name the hosts a request and its
+redirects may reach, or refuse redirects altogether.
+
+Every HTTP call of the sources goes through here, the Backstage catalog's too
+(catalog/backstage.py), so they share one retry loop and one way to keep secrets.
 """
 
 from __future__ import annotations
@@ -15,14 +18,12 @@ import asyncio
 import functools
 import json
 import logging
-import random
 import ssl
-import time
 from collections.abc import AsyncIterator, Callable, Collection, Mapping, Sequence
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from http import HTTPStatus
-from typing import Any, Protocol
+from typing import Any
 
 import httpx
 
@@ -30,64 +31,68 @@ from scorecards.definitions.hosts import DEFAULT_PORTS, HostPattern, is_allowed
 from scorecards.errors import ScorecardsError
 from scorecards.sources.redaction import Redactor, masking_logs
 from scorecards.sources.response_cache import CachedResponse, ResponseCache
-from scorecards.sources.retry import parse_retry_after
+from scorecards.sources.retry import Attempts, Clock, RetryPolicy, Stop, is_transient
+
+# Re-exported: sources (github/repositories.py, base.py) know them from here.
+from scorecards.sources.retry import Retry as Retry
+from scorecards.sources.retry import ServerRules as ServerRules
+from scorecards.sources.retry import StandardRules as StandardRules
+from scorecards.sources.retry import retry_after_seconds as retry_after_seconds
 
 log = logging.getLogger(__name__)
 
-RETRY_STATUSES = frozenset({429, 500, 502, 503, 504})
 MAX_REDIRECTS = 5
 # Dropped on a redirect to another origin, besides every header the source sets.
 CREDENTIAL_HEADERS = frozenset({"authorization", "proxy-authorization", "cookie"})
 
 
 class FetchError(ScorecardsError):
-    """A request failed for good: after its retries, or in a way retrying cannot fix."""
+    """A request failed for good: after its retries, or in a way retrying cannot fix.
+
+    `reply` is the server's answer behind it, when there is one.
+    """
+
+    def __init__(self, message: str, reply: Reply | None = None) -> None:
+        super().__init__(message)
+        self.reply = reply
 
 
-@dataclass(frozen=True)
-class FetchPolicy:
-    """How patient a collection is. Every loop it drives is bounded by these numbers."""
+class TokenRejectedError(FetchError):
+    """The server answered 401 (`reply`); every later request of this Fetcher fails so too."""
 
-    retries: int = 3
-    backoff: float = 0.5  # seconds before the first retry; doubles per attempt, with jitter
-    max_backoff: float = 20.0
-    max_wait: float = 60.0  # the longest Retry-After or rate-limit reset honoured
+    reply: Reply
+
+
+class NotJSONError(FetchError):
+    """A 2xx answer (`reply`: its status and content type) whose body is not JSON."""
+
+    reply: Reply
+
+
+class GaveUpError(FetchError):
+    """No more retries (`stop` says why); `last` is the last failure, a reply or a transport error."""
+
+    def __init__(self, message: str, stop: Stop, last: Reply | httpx.TransportError) -> None:
+        super().__init__(message, last if isinstance(last, Reply) else None)
+        self.stop = stop
+        self.last = last
+
+
+@dataclass(frozen=True, kw_only=True)
+class FetchPolicy(RetryPolicy):
+    """How patient a collection is: retry.py's bounds, and each request's own."""
+
     timeout: float = 10.0
     max_body_bytes: int = 20 * 1024 * 1024
 
 
 @dataclass(frozen=True)
-class Retry:
-    """A response worth retrying; `after` is the wait the server asked for, if any."""
+class _Failure:
+    """An attempt worth retrying: what went wrong in words, and as it came."""
 
-    after: float | None = None
-
-
-class ServerRules(Protocol):
-    """What a server's responses mean for retrying and pacing."""
-
-    def retry(self, response: httpx.Response, data: Any) -> Retry | None:
-        """How to retry this (non-2xx) response, or None when retrying cannot help."""
-
-    def exhausted_for(self, response: httpx.Response) -> float | None:
-        """Seconds until the request quota resets, when this response says it is used up."""
-
-
-class StandardRules:
-    """Retry 429 and 5xx, honouring Retry-After; no quota headers."""
-
-    def retry(self, response: httpx.Response, data: Any) -> Retry | None:
-        if response.status_code in RETRY_STATUSES:
-            return Retry(retry_after_seconds(response))
-        return None
-
-    def exhausted_for(self, response: httpx.Response) -> float | None:
-        return None
-
-
-def retry_after_seconds(response: httpx.Response) -> float | None:
-    """The `Retry-After` header in seconds (it may be a number or an HTTP date)."""
-    return parse_retry_after(response.headers.get("retry-after"))
+    text: str
+    retry: Retry
+    last: Reply | httpx.TransportError
 
 
 def error_message(data: Any) -> str:
@@ -106,6 +111,8 @@ class Reply:
     data: Any  # decoded JSON (or what `digest` made of it); None when absent or not JSON
     next_url: str | None = None
     cached: bool = False
+    content_type: str = ""
+    location: str | None = None  # where a redirect not followed pointed (secrets masked)
 
     @property
     def ok(self) -> bool:
@@ -115,11 +122,16 @@ class Reply:
     def message(self) -> str:
         return error_message(self.data)
 
-    def describe(self) -> str:
+    @property
+    def reason(self) -> str:
+        """The status's reason phrase ("Bad Gateway"); empty for a status HTTP does not name."""
         try:
-            reason = HTTPStatus(self.status).phrase
+            return HTTPStatus(self.status).phrase
         except ValueError:
-            reason = ""
+            return ""
+
+    def describe(self) -> str:
+        reason = self.reason
         text = f"GET {self.url}: {self.status} {reason}".rstrip()
         message = self.message
         return f"{text} ({message})" if message and message != reason else text
@@ -135,7 +147,11 @@ def _tls() -> ssl.SSLContext:
 
 
 class Fetcher:
-    """GETs JSON for one source, politely. Create with `Fetcher.open(...)`."""
+    """GETs JSON for one source, politely. Create with `Fetcher.open(...)`.
+
+    `clock` is the time retries and quota waits are measured and spent in; set
+    another before the first request to run them without real waiting.
+    """
 
     def __init__(
         self,
@@ -155,8 +171,9 @@ class Fetcher:
         self._policy = policy
         self._rules = rules
         self._cache = cache
-        self._resume_at = 0.0  # time.monotonic() before which the quota is used up
-        self._rejected: str | None = None
+        self.clock = Clock()
+        self._resume_at = 0.0  # clock.monotonic() before which the quota is used up
+        self._rejected: TokenRejectedError | None = None
         self.requests = 0
         self.not_modified = 0
         self.retries = 0
@@ -207,70 +224,89 @@ class Fetcher:
         self,
         url: str,
         *,
-        params: Mapping[str, str | int] | None = None,
+        params: Mapping[str, str | int] | httpx.QueryParams | None = None,
         digest: Callable[[Any], Any] | None = None,
         hosts: Sequence[HostPattern] | None = None,
+        follow_redirects: bool = True,
     ) -> Reply:
         """GET `url`; a 2xx or cached reply, or the final error reply a source interprets.
 
         `digest` turns a 2xx body into what the caller needs; that (not the whole
         body) is what the cache keeps. With `hosts`, a URL or redirect to any other
-        host is refused before anything is sent to it. Raises FetchError when retries
-        run out, the quota cannot be waited for, a 2xx body is not JSON, or a URL or
-        redirect is refused.
+        host is refused before anything is sent to it. Without `follow_redirects`
+        a redirect is the reply (its `location` says where to). Raises FetchError
+        when retries run out (GaveUpError), the token is rejected, the quota cannot
+        be waited for, a 2xx body is not JSON, a URL or redirect is refused, or a
+        transport error would fail again however often the request were sent.
         """
         if self._rejected is not None:
-            raise FetchError(self._rejected)
+            raise TokenRejectedError(str(self._rejected), self._rejected.reply)
         request = self._client.build_request("GET", url, params=params)
         key = str(request.url)
+        self._check_url(key, request.url, hosts)
+        cached = self._cache.get(key) if self._cache is not None else None
+        if cached is not None:
+            request.headers["If-None-Match"] = cached.etag
+        attempts = Attempts(self._policy, self.clock)
+        while True:
+            failure: _Failure | None
+            try:
+                response, body = await self._send(request, hosts, follow_redirects)
+            except httpx.TransportError as exc:
+                failure = self._transport_failure(key, exc)
+            else:
+                reply = self._reply(key, response, body, cached, digest)
+                failure = self._failure(response, reply)
+                if failure is None:
+                    return reply
+            wait = attempts.next_wait(failure.retry)
+            if isinstance(wait, Stop):
+                raise GaveUpError(f"{failure.text} — {wait.reason}", wait, failure.last)
+            self.retries += 1
+            log.info("%s; retry %d in %.1fs", failure.text, attempts.made - 1, wait)
+            await self.clock.sleep(wait)
+
+    def _check_url(self, key: str, url: httpx.URL, hosts: Sequence[HostPattern] | None) -> None:
         if self._redactor.text(key) != key:
             # URLs end up in logs, proxies and server access logs; secrets travel in headers only
             raise FetchError(
                 f"refusing GET {self._redactor.text(key)}: the URL would carry a secret"
             )
-        if hosts is not None and not _is_reachable(request.url, hosts):
+        if hosts is not None and not _is_reachable(url, hosts):
             raise FetchError(
                 f"refusing GET {key}: its host is not among the source's hosts "
                 f"({_listed(hosts)}) — nothing was sent; add the host to `hosts` if it is meant"
             )
-        cached = self._cache.get(key) if self._cache is not None else None
-        if cached is not None:
-            request.headers["If-None-Match"] = cached.etag
-        attempt = 0
-        while True:
-            retry: Retry | None
-            try:
-                response, body = await self._send(request, hosts)
-            except httpx.TimeoutException:
-                failure, retry = f"GET {key}: no answer within {self._policy.timeout:g}s", Retry()
-            except (httpx.NetworkError, httpx.RemoteProtocolError) as exc:
-                failure, retry = f"GET {key}: {type(exc).__name__}: {exc}", Retry()
-            else:
-                reply = self._reply(key, request, response, body, cached, digest)
-                if reply.ok:
-                    return reply
-                retry = self._rules.retry(response, reply.data)
-                if retry is None:
-                    return reply
-                failure = reply.describe()
-            failure = self._redactor.text(failure)  # it may quote the server's answer
-            if attempt >= self._policy.retries:
-                raise FetchError(f"{failure} — gave up after {attempt + 1} attempts")
-            delay = self._delay(retry, attempt, failure)
-            attempt += 1
-            self.retries += 1
-            log.debug("%s; retrying in %.1fs", failure, delay)
-            await asyncio.sleep(delay)
+
+    def _transport_failure(self, key: str, error: httpx.TransportError) -> _Failure:
+        if isinstance(error, httpx.TimeoutException):
+            text = f"GET {key}: no answer within {self._policy.timeout:g}s"
+        else:
+            text = self._redactor.text(f"GET {key}: {type(error).__name__}: {error}")
+        if not is_transient(error):
+            raise FetchError(f"{text} — sending it again would fail the same way") from error
+        return _Failure(text, Retry(), error)
+
+    def _failure(self, response: httpx.Response, reply: Reply) -> _Failure | None:
+        """The failure to retry that `reply` is, or None when it is the final answer."""
+        retry = None if reply.ok else self._rules.retry(response, reply.data)
+        if retry is None:
+            return None
+        # it may quote the server's answer, which may echo a secret
+        return _Failure(self._redactor.text(reply.describe()), retry, reply)
 
     async def _send(
-        self, request: httpx.Request, hosts: Sequence[HostPattern] | None
+        self, request: httpx.Request, hosts: Sequence[HostPattern] | None, follow_redirects: bool
     ) -> tuple[httpx.Response, bytes]:
         limit = self._policy.max_body_bytes
         async with self._slots:
             # Checked once holding a slot: requests queued behind one that used up
             # the quota must see it too.
             await self._wait_for_quota(str(request.url))
-            response = await self._follow(request, hosts)
+            if follow_redirects:
+                response = await self._follow(request, hosts)
+            else:
+                response = await self._client.send(request, stream=True)
             try:
                 chunks: list[bytes] = []
                 size = 0
@@ -327,7 +363,6 @@ class Fetcher:
     def _reply(
         self,
         key: str,
-        request: httpx.Request,
         response: httpx.Response,
         body: bytes,
         cached: CachedResponse | None,
@@ -340,54 +375,57 @@ class Fetcher:
             return Reply(key, status, cached.data, cached.next_url, cached=True)
         data = _decode(body) if status != 204 else None
         if 200 <= status < 300:
-            if data is _NOT_JSON:
-                kind = response.headers.get("content-type", "no content-type")
-                raise FetchError(f"GET {key}: {status}, but the body is not JSON ({kind})")
-            # masked before it is returned or cached: a server may echo a secret back
-            value = self._redactor.value(digest(data) if digest is not None else data)
-            next_url = response.links.get("next", {}).get("url")
-            if next_url is not None and self._redactor.text(next_url) != next_url:
-                raise FetchError(f"GET {key}: its next-page link would carry a secret")
-            etag = response.headers.get("etag")
-            if self._cache is not None and etag:
-                self._cache.put(key, CachedResponse(etag, value, next_url))
-            return Reply(key, status, value, next_url)
-        reply = Reply(key, status, None if data is _NOT_JSON else data)
+            return self._success(key, response, data, digest)
+        location = response.headers.get("location") if response.is_redirect else None
+        reply = Reply(
+            key,
+            status,
+            None if data is _NOT_JSON else data,
+            content_type=response.headers.get("content-type", ""),
+            location=None if location is None else self._redactor.text(location),
+        )
         if status == 401:
-            self._rejected = self._redactor.text(
-                f"{reply.describe()} — the token was rejected; check that it is valid"
-            )
-            raise FetchError(self._rejected)
+            message = f"{reply.describe()} — the token was rejected; check that it is valid"
+            self._rejected = TokenRejectedError(self._redactor.text(message), reply)
+            raise self._rejected
         return reply
 
-    def _delay(self, retry: Retry, attempt: int, failure: str) -> float:
-        wait = self._policy.max_wait
-        if retry.after is not None:
-            if retry.after > wait:
-                raise FetchError(
-                    f"{failure} — the server asks to wait {retry.after:.0f}s, longer than the "
-                    f"{wait:.0f}s a collection waits; the next run tries again"
-                )
-            return retry.after + random.uniform(0, min(1.0, retry.after * 0.1))
-        ceiling = min(self._policy.max_backoff, self._policy.backoff * 2.0**attempt)
-        return ceiling / 2 + random.uniform(0, ceiling / 2)
+    def _success(
+        self, key: str, response: httpx.Response, data: Any, digest: Callable[[Any], Any] | None
+    ) -> Reply:
+        status = response.status_code
+        kind = response.headers.get("content-type", "")
+        if data is _NOT_JSON:
+            raise NotJSONError(
+                f"GET {key}: {status}, but the body is not JSON ({kind or 'no content-type'})",
+                Reply(key, status, None, content_type=kind),
+            )
+        # masked before it is returned or cached: a server may echo a secret back
+        value = self._redactor.value(digest(data) if digest is not None else data)
+        next_url = response.links.get("next", {}).get("url")
+        if next_url is not None and self._redactor.text(next_url) != next_url:
+            raise FetchError(f"GET {key}: its next-page link would carry a secret")
+        etag = response.headers.get("etag")
+        if self._cache is not None and etag:
+            self._cache.put(key, CachedResponse(etag, value, next_url))
+        return Reply(key, status, value, next_url, content_type=kind)
 
     def _note_quota(self, response: httpx.Response) -> None:
         seconds = self._rules.exhausted_for(response)
         if seconds is not None:
-            self._resume_at = max(self._resume_at, time.monotonic() + seconds)
+            self._resume_at = max(self._resume_at, self.clock.monotonic() + seconds)
 
     async def _wait_for_quota(self, key: str) -> None:
-        wait = self._resume_at - time.monotonic()
+        wait = self._resume_at - self.clock.monotonic()
         if wait <= 0:
             return
-        if wait > self._policy.max_wait:
+        refusal = self._policy.refuses_wait(wait)
+        if refusal is not None:
             raise FetchError(
-                f"GET {key}: the API rate limit is used up for another {wait:.0f}s, longer than "
-                f"the {self._policy.max_wait:.0f}s a collection waits; the next run tries again"
+                f"GET {key}: the API rate limit is used up for another {wait:.0f}s, {refusal}"
             )
         log.info("rate limit used up; waiting %.1fs", wait)
-        await asyncio.sleep(wait)
+        await self.clock.sleep(wait)
 
 
 def _origin(url: httpx.URL) -> tuple[str, str, int | None]:

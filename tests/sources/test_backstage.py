@@ -4,19 +4,21 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Iterator
+from dataclasses import replace
 from typing import Any
 
 import pytest
 
 from scorecards.records.refs import entity_ref
 from scorecards.sources.catalog.backstage import (
+    CATALOG_POLICY,
     BackstageAuthError,
     BackstageCatalog,
     BackstageError,
     ReadReport,
     backend_base_url,
 )
-from scorecards.sources.retry import RetryPolicy
+from scorecards.sources.retry import Clock
 from tests.conftest import free_port
 from tests.sources.backstage_server import CatalogServer, Fault, recorded_entities
 
@@ -32,7 +34,7 @@ class VirtualClock:
         self.now = 0.0
         self.sleeps: list[float] = []
 
-    def sleep(self, seconds: float) -> None:
+    async def sleep(self, seconds: float) -> None:
         self.sleeps.append(seconds)
         self.now += seconds
 
@@ -61,7 +63,7 @@ def read(
 ) -> tuple[list[dict[str, Any]], ReadReport]:
     options.setdefault("page_size", 20)
     with BackstageCatalog(
-        url, token, sleep=clock.sleep, clock=clock.monotonic, **options
+        url, token, clock=Clock(clock.monotonic, clock.sleep), **options
     ) as catalog:
         return catalog.read_entities(filters, fields)
 
@@ -142,9 +144,9 @@ def test_429_is_retried_after_the_wait_the_server_asks_for(clock):
 
 def test_503_is_retried_with_growing_jittered_backoff(clock):
     down = Fault(503, body="<html>Service Unavailable</html>", content_type="text/html")
-    policy = RetryPolicy(attempts=5, base_delay=1.0, max_delay=30.0)
+    policy = replace(CATALOG_POLICY, retries=4, backoff=1.0, max_backoff=30.0)
     with CatalogServer(ENTITIES, TOKEN, faults={1: down, 2: down, 3: down}) as server:
-        entities, report = read(server.url, clock, retry=policy)
+        entities, report = read(server.url, clock, policy=policy)
 
     assert len(entities) == 86
     assert len(server.query_requests()) == 8
@@ -158,7 +160,7 @@ def test_a_server_that_keeps_failing_is_given_up_on_after_the_attempts_allowed(c
         CatalogServer(ENTITIES, TOKEN, fail_always=Fault(502)) as server,
         pytest.raises(BackstageError, match=r"failed 4 times in a row \(last: HTTP 502"),
     ):
-        read(server.url, clock, retry=RetryPolicy(attempts=4))
+        read(server.url, clock, policy=replace(CATALOG_POLICY, retries=3))
 
     assert len(server.query_requests()) == 4
     assert len(clock.sleeps) == 3
@@ -170,20 +172,20 @@ def test_a_retry_after_beyond_the_budget_fails_at_once_instead_of_waiting(clock)
         CatalogServer(ENTITIES, TOKEN, fail_always=busy) as server,
         pytest.raises(BackstageError, match=r"600\.0s more would exceed the 120s retry budget"),
     ):
-        read(server.url, clock, retry=RetryPolicy(budget=120))
+        read(server.url, clock, policy=replace(CATALOG_POLICY, budget=120))
 
     assert len(server.query_requests()) == 1
     assert clock.sleeps == []
 
 
 def test_the_time_budget_bounds_retries_before_the_attempts_run_out(clock):
-    policy = RetryPolicy(attempts=50, base_delay=10, max_delay=10, budget=60)
+    policy = replace(CATALOG_POLICY, retries=49, backoff=10, max_backoff=10, budget=60)
     busy = Fault(429, {"Retry-After": "10"})
     with (
         CatalogServer(ENTITIES, TOKEN, fail_always=busy) as server,
         pytest.raises(BackstageError, match="retry budget"),
     ):
-        read(server.url, clock, retry=policy)
+        read(server.url, clock, policy=policy)
 
     assert sum(clock.sleeps) <= 60
     assert len(server.query_requests()) == len(clock.sleeps) + 1 < 50
@@ -192,7 +194,7 @@ def test_the_time_budget_bounds_retries_before_the_attempts_run_out(clock):
 def test_a_timeout_is_retried(clock):
     slow = Fault(delay=1.0)
     with CatalogServer(ENTITIES, TOKEN, faults={1: slow}) as server:
-        entities, report = read(server.url, clock, timeout=0.2)
+        entities, report = read(server.url, clock, policy=replace(CATALOG_POLICY, timeout=0.2))
 
     assert len(entities) == 86
     assert report.retries == 1
@@ -202,7 +204,7 @@ def test_a_timeout_is_retried(clock):
 def test_an_unreachable_catalog_fails_after_bounded_attempts(clock):
     url = f"http://127.0.0.1:{free_port()}"
     with pytest.raises(BackstageError, match=r"failed 3 times in a row \(last: ConnectError"):
-        read(url, clock, retry=RetryPolicy(attempts=3))
+        read(url, clock, policy=replace(CATALOG_POLICY, retries=2))
 
     assert len(clock.sleeps) == 2
 
