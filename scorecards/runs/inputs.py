@@ -10,12 +10,13 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from scorecards.definitions.compiled import Definitions
+from scorecards.records.catalog_facts import catalog_facts
 from scorecards.records.entities import Entity
 from scorecards.settings import Settings
-from scorecards.sources.catalog.facts import catalog_facts
-from scorecards.sources.catalog.reading import catalog_location, load_catalog
+from scorecards.sources.catalog.reading import read_catalog
 from scorecards.sources.collection import CollectionReport, collect_for_run
 from scorecards.sources.fact_files import load_fact_files
+from scorecards.sources.registry import catalog_settings
 from scorecards.stores import Fact
 
 
@@ -28,7 +29,7 @@ class RunInputs:
 
 def gather_run_inputs(settings: Settings, definitions: Definitions, now: datetime) -> RunInputs:
     """Read the catalog and pushed facts, and collect every source, as of `now`."""
-    entities = load_catalog(catalog_location(settings), settings)
+    entities = read_catalog(catalog_settings(settings))
     pushed = load_fact_files(settings.facts, now) if settings.facts else []
     reports = collect_for_run(definitions, entities, settings, now)
     collected = [fact for report in reports for fact in report.facts]

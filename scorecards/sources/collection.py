@@ -1,15 +1,21 @@
 """Collecting facts: run sources over entities and report what happened.
 
-`collect_source` runs one source (github or http) over a list of entities with
-at most `concurrency` requests in flight, and returns a `CollectionReport`: the
-facts (stamped with the collection time `now`), one error per entity that
-failed, and counts. A failing entity never fails its source, and writes
-nothing, so its previous facts keep their old timestamp and `maxAge` decides
-whether they still count. Secrets (tokens, `${VAR}` values) are masked in every
-error, log line and fact value the framework records.
+`collect_source` runs one source over a list of entities with at most
+`concurrency` requests in flight, and returns a `CollectionReport`: the facts
+(stamped with the collection time `now`), one error per entity that failed, and
+counts. A failing entity never fails its source, and writes nothing, so its
+previous facts keep their old timestamp and `maxAge` decides whether they still
+count. Secrets (tokens, `${VAR}` values) are masked in every error, log line and
+fact value the framework records.
 
-Sync entry points (`collect_source`, `collect_all`, `collect_for_run`) serve the
-CLI and Celery tasks; the `*_async` ones serve callers already in an event loop.
+A source's type is looked up in the registry (registry.py), which prepares it
+with its own slice of the settings; the GitHub organisation listing
+(`collect_organizations`) is prepared from its slice and collected the same way,
+one organisation per target.
+
+Sync entry points (`collect_source`, `collect_all`, `collect_for_run`,
+`collect_organizations`) serve the CLI and Celery tasks; the `*_async` ones serve
+callers already in an event loop.
 """
 
 from __future__ import annotations
@@ -20,100 +26,42 @@ import logging
 import os
 import traceback
 from collections import deque
-from collections.abc import Callable, Iterator, Mapping, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Iterator, Mapping, Sequence
 from datetime import datetime
 from pathlib import Path
-from typing import Any
+from typing import TypeVar
 
-from scorecards.cel import make_activation
+from scorecards.cel import make_activation, run_predicate
 from scorecards.definitions.compiled import Definitions, Source
-from scorecards.engine.evaluation import run_predicate
+from scorecards.errors import ConfigurationError
 from scorecards.records.entities import Entity
 from scorecards.records.facts import Fact
+from scorecards.records.listings import SOURCE_ID as LISTING_SOURCE
+from scorecards.records.listings import configured_orgs
 from scorecards.records.refs import entity_ref
 from scorecards.records.runs import MAX_RUN_ERRORS, Run
 from scorecards.settings import Settings
-from scorecards.sources import http
+from scorecards.sources.base import CollectionReport as CollectionReport
 from scorecards.sources.base import (
+    Collector,
     EntityCollectionError,
     Setup,
-    SourceConfigurationError,
     SourceSkippedError,
 )
+from scorecards.sources.base import EntityError as EntityError
 from scorecards.sources.fetch import Fetcher, FetchError, FetchPolicy
-from scorecards.sources.github import repositories as github
+from scorecards.sources.github import organisations
 from scorecards.sources.redaction import Redactor
+from scorecards.sources.registry import listing_settings, source_type
 from scorecards.sources.response_cache import FileCache, ResponseCache
 from scorecards.stores.base import Store
 
 log = logging.getLogger(__name__)
 
-Prepare = Callable[[Source, Settings, Mapping[str, str], datetime], Setup]
+Target = TypeVar("Target")
 
-# One line per source type collected here; `catalog` entities and pushed facts
-# arrive by other routes.
-SOURCE_TYPES: dict[str, Prepare] = {
-    "github": github.prepare,
-    "http": http.prepare,
-}
-
-
-@dataclass(frozen=True)
-class EntityError:
-    """Why one entity's facts from one source were not collected."""
-
-    entity_ref: str
-    source: str
-    error: str
-
-    def __str__(self) -> str:
-        return f"source {self.source}: {self.entity_ref}: {self.error}"
-
-
-@dataclass
-class CollectionReport:
-    """What one source did in one collection."""
-
-    source: str
-    facts: list[Fact] = field(default_factory=list)
-    errors: list[EntityError] = field(default_factory=list)
-    fetched: int = 0
-    failed: int = 0
-    skipped: int = 0  # `applies` false, or nothing to fetch (e.g. no project-slug)
-    requests: int = 0
-    not_modified: int = 0
-    retries: int = 0
-    note: str | None = None  # why the source did not run at all (not a failure)
-    error: str | None = None  # why the source could not run (a failure)
-
-    def summary(self) -> dict[str, Any]:
-        """The counts (and note or error) recorded on a run."""
-        data: dict[str, Any] = {
-            "fetched": self.fetched,
-            "failed": self.failed,
-            "skipped": self.skipped,
-            "requests": self.requests,
-            "not_modified": self.not_modified,
-            "retries": self.retries,
-        }
-        if self.note:
-            data["note"] = self.note
-        if self.error:
-            data["error"] = self.error
-        return data
-
-    def describe(self) -> str:
-        """One line for a terminal."""
-        if self.note:
-            return f"source {self.source}: skipped — {self.note}"
-        if self.error:
-            return f"source {self.source}: not collected — {self.error}"
-        text = (
-            f"source {self.source}: {self.fetched} fetched, {self.failed} failed, "
-            f"{self.skipped} skipped; {self.requests} requests"
-        )
-        return text + (f" ({self.not_modified} not modified)" if self.not_modified else "")
+# Why a source or the listing did not run: skipped (a note) or misconfigured (an error).
+_UNPREPARED = (SourceSkippedError, ConfigurationError)
 
 
 async def collect_source_async(
@@ -126,47 +74,33 @@ async def collect_source_async(
     environ: Mapping[str, str] | None = None,
     policy: FetchPolicy | None = None,
 ) -> CollectionReport:
-    """Collect one source's facts for `entities`; never raises for an entity or a server."""
+    """Collect one source's facts for `entities`; never raises for an entity or a server.
+
+    UnknownSourceTypeError when no module registers the source's type."""
     report = CollectionReport(source.id)
-    prepare = SOURCE_TYPES.get(source.spec.type)
-    if prepare is None:
+    collection = source_type(source.spec.type).collection
+    if collection is None:
         report.note = f"sources of type {source.spec.type} are not collected by a run"
         return report
     try:
-        setup = prepare(source, settings, os.environ if environ is None else environ, now)
-    except SourceSkippedError as exc:
-        report.note = str(exc)
-        log.info("source %s: skipped — %s", source.id, exc)
-        return report
-    except SourceConfigurationError as exc:
-        report.error = str(exc)
-        log.info("source %s: not collected — %s", source.id, exc)
-        return report
+        setup = collection.setup(source, settings, os.environ if environ is None else environ, now)
+    except _UNPREPARED as exc:
+        return _unprepared(report, exc)
     redactor = Redactor(setup.secrets)
-    targets = deque(_targets(source, setup, entities, now, report, redactor))
     spec = source.spec
-    fetch_policy = dataclasses.replace(
-        policy or FetchPolicy(), retries=spec.retries, timeout=spec.timeout
-    )
-    async with Fetcher.open(
-        base_url=setup.base_url,
-        headers=setup.headers,
+    await _collect_targets(
+        report,
+        setup,
+        redactor,
+        list(_targets(source, setup, entities, now, report, redactor)),
+        now,
+        workers=spec.concurrency,
         concurrency=spec.concurrency,
-        policy=fetch_policy,
-        rules=setup.rules,
-        cache=cache if setup.uses_cache else None,
-        redactor=redactor,
-    ) as fetcher:
-
-        async def work() -> None:
-            while targets:
-                ref, entity = targets.popleft()
-                await _collect_entity(source, setup, fetcher, ref, entity, now, report, redactor)
-
-        await asyncio.gather(*(work() for _ in range(min(spec.concurrency, len(targets)))))
-    report.requests = fetcher.requests
-    report.not_modified = fetcher.not_modified
-    report.retries = fetcher.retries
+        policy=dataclasses.replace(
+            policy or FetchPolicy(), retries=spec.retries, timeout=spec.timeout
+        ),
+        cache=cache,
+    )
     report.facts.sort(key=lambda fact: fact.entity_ref)
     report.errors.sort(key=lambda error: error.entity_ref)
     return report
@@ -191,8 +125,12 @@ def collect_source(
 
 
 def collected_sources(definitions: Definitions) -> list[Source]:
-    """The sources a run collects (github and http), in definition order."""
-    return [s for s in definitions.sources.values() if s.spec.type in SOURCE_TYPES]
+    """The sources a run collects (those whose type registers a collection), in definition order."""
+    return [
+        source
+        for source in definitions.sources.values()
+        if source_type(source.spec.type).collection is not None
+    ]
 
 
 async def collect_all_async(
@@ -236,6 +174,45 @@ def collect_all(
     )
 
 
+async def collect_organizations_async(
+    settings: Settings,
+    now: datetime,
+    *,
+    cache: ResponseCache | None = None,
+    policy: FetchPolicy | None = None,
+) -> CollectionReport:
+    """List every organisation of SCORECARDS_GITHUB_ORGS; one fact per organisation listed."""
+    report = CollectionReport(LISTING_SOURCE)
+    try:
+        listing = listing_settings(settings)
+        setup = organisations.prepare(listing, now)
+    except _UNPREPARED as exc:
+        return _unprepared(report, exc)
+    await _collect_targets(
+        report,
+        setup,
+        Redactor(setup.secrets),
+        organisations.targets(listing),
+        now,
+        workers=1,  # one organisation at a time, its requests CONCURRENCY at once
+        concurrency=organisations.CONCURRENCY,
+        policy=policy or FetchPolicy(),
+        cache=cache,
+    )
+    return report
+
+
+def collect_organizations(
+    settings: Settings,
+    now: datetime,
+    *,
+    cache: ResponseCache | None = None,
+    policy: FetchPolicy | None = None,
+) -> CollectionReport:
+    """`collect_organizations_async` for synchronous callers."""
+    return asyncio.run(collect_organizations_async(settings, now, cache=cache, policy=policy))
+
+
 def cache_path(settings: Settings) -> Path:
     """Where ETags are kept between runs: beside a SQLite store, else under .scorecards/."""
     url = settings.store_url
@@ -252,10 +229,6 @@ def collect_for_run(
 ) -> list[CollectionReport]:
     """What a run collects, with the ETag cache kept in a file between runs: every
     source, and the repository listings of `SCORECARDS_GITHUB_ORGS` (completeness)."""
-    # github_org builds on this module's reports, so it is imported here, not at the top
-    from scorecards.records.listings import configured_orgs
-    from scorecards.sources.github.organisations import collect_organizations_async
-
     has_orgs = bool(configured_orgs(settings))
     if not collected_sources(definitions) and not has_orgs:
         return []
@@ -300,9 +273,20 @@ def record_collection(store: Store, run_id: str, reports: Sequence[CollectionRep
     return store.update_run(run_id, sources=sources, errors=errors)
 
 
+def _unprepared(
+    report: CollectionReport, exc: SourceSkippedError | ConfigurationError
+) -> CollectionReport:
+    if isinstance(exc, SourceSkippedError):
+        report.note = str(exc)
+    else:
+        report.error = str(exc)
+    log.info("%s", report.describe())
+    return report
+
+
 def _targets(
     source: Source,
-    setup: Setup,
+    setup: Setup[Entity],
     entities: Sequence[Entity],
     now: datetime,
     report: CollectionReport,
@@ -324,25 +308,59 @@ def _targets(
         yield ref, entity
 
 
-async def _collect_entity(
-    source: Source,
-    setup: Setup,
-    fetcher: Fetcher,
-    ref: str,
-    entity: Entity,
-    now: datetime,
+async def _collect_targets(
     report: CollectionReport,
+    setup: Setup[Target],
     redactor: Redactor,
+    targets: Sequence[tuple[str, Target]],
+    now: datetime,
+    *,
+    workers: int,
+    concurrency: int,
+    policy: FetchPolicy,
+    cache: ResponseCache | None,
+) -> None:
+    """Collect each (ref, target), `workers` at a time, onto `report` with the request counts."""
+    queue = deque(targets)
+    async with Fetcher.open(
+        base_url=setup.base_url,
+        headers=setup.headers,
+        concurrency=concurrency,
+        policy=policy,
+        rules=setup.rules,
+        cache=cache if setup.uses_cache else None,
+        redactor=redactor,
+    ) as fetcher:
+
+        async def work() -> None:
+            while queue:
+                ref, target = queue.popleft()
+                await _collect_one(report, setup.collector, fetcher, redactor, ref, target, now)
+
+        await asyncio.gather(*(work() for _ in range(min(workers, len(queue)))))
+    report.requests = fetcher.requests
+    report.not_modified = fetcher.not_modified
+    report.retries = fetcher.retries
+
+
+async def _collect_one(
+    report: CollectionReport,
+    collector: Collector[Target],
+    fetcher: Fetcher,
+    redactor: Redactor,
+    ref: str,
+    target: Target,
+    now: datetime,
 ) -> None:
     try:
-        values = await setup.collector.collect(entity, fetcher)
+        values = await collector.collect(target, fetcher)
     except (EntityCollectionError, FetchError) as exc:
         _fail(report, redactor, ref, str(exc))
     except Exception as exc:  # a failing entity never fails its source
         _fail(report, redactor, ref, f"{type(exc).__name__}: {exc}")
-        log.debug("source %s: %s:\n%s", source.id, ref, redactor.text(traceback.format_exc()))
+        log.debug("source %s: %s:\n%s", report.source, ref, redactor.text(traceback.format_exc()))
     else:
-        report.facts.append(Fact(ref, source.id, now, redactor.value(values)))
+        report.facts.append(Fact(ref, report.source, now, redactor.value(values)))
         report.fetched += 1
 
 

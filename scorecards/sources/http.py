@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
@@ -25,15 +26,24 @@ from scorecards.definitions.variables import expand_headers
 from scorecards.errors import CelEvaluationError
 from scorecards.formats.timeutil import parse_timestamp
 from scorecards.records.entities import Entity
-from scorecards.settings import Settings
 from scorecards.sources.base import EntityCollectionError, Setup, SourceConfigurationError
 from scorecards.sources.fetch import Fetcher
 
 _HEADER_SAFE = re.compile(r"^[\t\x20-\x7e]*$")
 
 
-def prepare(source: Source, settings: Settings, environ: Mapping[str, str], now: datetime) -> Setup:
+@dataclass(frozen=True)
+class HttpSettings:
+    """What an http source takes: nothing from Settings, only the collecting environment,
+    which holds the variables its headers use and the operator's grants of them
+    (SCORECARDS_SOURCE_SECRETS)."""
+
+    environ: Mapping[str, str] = field(repr=False)
+
+
+def prepare(source: Source, settings: HttpSettings, now: datetime) -> Setup[Entity]:
     where = f"{source.location}: source '{source.id}'"
+    environ = settings.environ
     # Checked again here, not only by `validate`: the grants are the collecting environment's.
     problem = next(source_problems(source.spec, environ), None)
     if problem is not None:

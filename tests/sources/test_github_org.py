@@ -18,9 +18,9 @@ from scorecards.records.listings import (
     organization_ref,
 )
 from scorecards.settings import Settings
-from scorecards.sources.collection import CollectionReport
+from scorecards.sources.collection import CollectionReport, collect_organizations
 from scorecards.sources.fetch import FetchPolicy
-from scorecards.sources.github.organisations import collect_organizations, default_owners
+from scorecards.sources.github.organisations import default_owners
 from scorecards.sources.response_cache import MemoryCache, ResponseCache
 from tests.conftest import NOW
 from tests.sources.fake_github import Answer, FakeGitHub

@@ -2,12 +2,22 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass, field
 from urllib.parse import urlsplit
 
+from pydantic import SecretStr
+
 from scorecards.records.entities import Entity
-from scorecards.settings import Settings
 from scorecards.sources.catalog.backstage import read_backstage_entities
 from scorecards.sources.catalog.files import load_catalog_files
+
+
+@dataclass(frozen=True)
+class CatalogSettings:
+    """What reading the catalog takes from Settings (registry.py `catalog_settings`)."""
+
+    location: str  # a Backstage backend URL, a file, a folder or a glob
+    backstage_token: SecretStr | None = field(default=None, repr=False)
 
 
 def is_catalog_url(location: str) -> bool:
@@ -15,19 +25,8 @@ def is_catalog_url(location: str) -> bool:
     return urlsplit(location.strip()).scheme in ("http", "https")
 
 
-def catalog_location(settings: Settings) -> str:
-    """The catalog to read: `catalog` when the user set it, else `backstage_url` when set.
-
-    So `SCORECARDS_BACKSTAGE_URL` alone points a run at Backstage, and an explicit
-    `--catalog` (or `SCORECARDS_CATALOG`) still wins over it.
-    """
-    if "catalog" not in settings.model_fields_set and settings.backstage_url:
-        return settings.backstage_url
-    return settings.catalog
-
-
-def load_catalog(location: str, settings: Settings) -> list[Entity]:
-    """Every entity at `location`: a Backstage backend URL, a file, a folder or a glob."""
-    if is_catalog_url(location):
-        return read_backstage_entities(location, settings.backstage_token)
-    return load_catalog_files(location)
+def read_catalog(catalog: CatalogSettings) -> list[Entity]:
+    """Every entity at the catalog's location: a Backstage backend, a file, a folder or a glob."""
+    if is_catalog_url(catalog.location):
+        return read_backstage_entities(catalog.location, catalog.backstage_token)
+    return load_catalog_files(catalog.location)

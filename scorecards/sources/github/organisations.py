@@ -13,6 +13,10 @@ The listing is stored as ONE fact per organisation: entity ref
 `github-repositories`, values `{org, repositories: [...], truncated, notes}`.
 So the report works from the store alone, and earlier listings stay in the
 fact history, under the store's retention.
+
+The collection framework runs it like a source (collection.py,
+`collect_organizations`): `prepare` gets only the listing's settings
+(`ListingSettings`, built in registry.py) and each organisation is a target.
 """
 
 from __future__ import annotations
@@ -22,31 +26,16 @@ import base64
 import binascii
 import logging
 from collections.abc import Mapping
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 from urllib.parse import quote
 
-from scorecards.errors import ConfigurationError
-from scorecards.records.facts import Fact
-from scorecards.records.listings import (
-    SOURCE_ID,
-    OrganizationListing,
-    Repository,
-    configured_orgs,
-    organization_ref,
-)
+from scorecards.records.listings import OrganizationListing, Repository, organization_ref
 from scorecards.records.team_mapping import TeamMapping
-from scorecards.settings import Settings
-from scorecards.sources.base import (
-    EntityCollectionError,
-    SourceConfigurationError,
-    SourceSkippedError,
-)
-from scorecards.sources.collection import CollectionReport, EntityError
-from scorecards.sources.fetch import Fetcher, FetchError, FetchPolicy, Reply
-from scorecards.sources.github.repositories import PER_PAGE, connect
-from scorecards.sources.redaction import Redactor
-from scorecards.sources.response_cache import ResponseCache
+from scorecards.sources.base import EntityCollectionError, Setup
+from scorecards.sources.fetch import Fetcher, Reply
+from scorecards.sources.github.repositories import PER_PAGE, GitHubSettings, connect
 
 log = logging.getLogger(__name__)
 
@@ -250,65 +239,42 @@ def default_owners(text: str) -> list[str]:
     return owners
 
 
-async def collect_organizations_async(
-    settings: Settings,
-    now: datetime,
-    *,
-    cache: ResponseCache | None = None,
-    policy: FetchPolicy | None = None,
-) -> CollectionReport:
-    """List every configured organisation; one fact per organisation listed."""
-    report = CollectionReport(SOURCE_ID)
-    orgs = configured_orgs(settings)
-    try:
-        mapping = TeamMapping.from_settings(settings)
-        setup = connect(settings)
-    except SourceSkippedError as exc:
-        report.note = str(exc)
-        return report
-    except (SourceConfigurationError, ConfigurationError) as exc:
-        report.error = str(exc)
-        return report
-    redactor = Redactor(setup.secrets)
-    async with Fetcher.open(
-        base_url=setup.base_url,
-        headers=setup.headers,
-        concurrency=CONCURRENCY,
-        policy=policy or FetchPolicy(),
-        rules=setup.rules,
-        cache=cache,
-        redactor=redactor,
-    ) as fetcher:
-        for org in orgs:
-            try:
-                listing = await list_organization(
-                    fetcher,
-                    org,
-                    now,
-                    teams="github-team" in mapping.team_from,
-                    codeowners="codeowners" in mapping.team_from,
-                )
-            except (EntityCollectionError, FetchError) as exc:
-                error = EntityError(organization_ref(org), SOURCE_ID, redactor.text(str(exc)))
-                report.errors.append(error)
-                report.failed += 1
-                log.info("%s", error)
-                continue
-            values = redactor.value(listing.to_values())
-            report.facts.append(Fact(organization_ref(org), SOURCE_ID, now, values))
-            report.fetched += 1
-    report.requests = fetcher.requests
-    report.not_modified = fetcher.not_modified
-    report.retries = fetcher.retries
-    return report
+@dataclass(frozen=True)
+class ListingSettings:
+    """What the organisation listing takes from Settings."""
+
+    github: GitHubSettings  # the GitHub source's token and API URL
+    orgs: tuple[str, ...]  # SCORECARDS_GITHUB_ORGS
+    team_mapping: TeamMapping  # SCORECARDS_GITHUB_TEAM_*: whether teams and CODEOWNERS are read
 
 
-def collect_organizations(
-    settings: Settings,
-    now: datetime,
-    *,
-    cache: ResponseCache | None = None,
-    policy: FetchPolicy | None = None,
-) -> CollectionReport:
-    """`collect_organizations_async` for synchronous callers."""
-    return asyncio.run(collect_organizations_async(settings, now, cache=cache, policy=policy))
+class OrganizationCollector:
+    """Lists one organisation per target (its name), as `list_organization` does."""
+
+    def __init__(self, now: datetime, *, teams: bool, codeowners: bool) -> None:
+        self.now = now
+        self.teams = teams
+        self.codeowners = codeowners
+
+    def wants(self, target: str) -> bool:
+        return True
+
+    async def collect(self, target: str, fetcher: Fetcher) -> dict[str, Any]:
+        listing = await list_organization(
+            fetcher, target, self.now, teams=self.teams, codeowners=self.codeowners
+        )
+        return listing.to_values()
+
+
+def prepare(listing: ListingSettings, now: datetime) -> Setup[str]:
+    """The listing's collector on the GitHub source's connection; SourceSkippedError without a token."""
+    team_from = listing.team_mapping.team_from
+    collector = OrganizationCollector(
+        now, teams="github-team" in team_from, codeowners="codeowners" in team_from
+    )
+    return connect(listing.github, collector)
+
+
+def targets(listing: ListingSettings) -> list[tuple[str, str]]:
+    """(where its listing is stored, organisation) of each configured organisation."""
+    return [(organization_ref(org), org) for org in listing.orgs]

@@ -20,16 +20,18 @@ import re
 import time
 from collections import Counter
 from collections.abc import Coroutine, Mapping
+from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any
+from typing import Any, TypeVar
 from urllib.parse import quote
 
 import httpx
+from pydantic import SecretStr
 
 from scorecards.definitions.compiled import Source
 from scorecards.records.entities import Entity
-from scorecards.settings import Settings
 from scorecards.sources.base import (
+    Collector,
     EntityCollectionError,
     Setup,
     SourceConfigurationError,
@@ -45,6 +47,8 @@ from scorecards.sources.fetch import (
 )
 
 log = logging.getLogger(__name__)
+
+Target = TypeVar("Target")
 
 SLUG_ANNOTATION = "github.com/project-slug"
 API_VERSION = "2022-11-28"
@@ -84,13 +88,21 @@ def _seconds_until_reset(response: httpx.Response) -> float:
     return max(0.0, reset - time.time()) + 0.5
 
 
-def prepare(source: Source, settings: Settings, environ: Mapping[str, str], now: datetime) -> Setup:
-    return connect(settings)
+@dataclass(frozen=True)
+class GitHubSettings:
+    """What the GitHub source and the organisation listing take from Settings."""
+
+    token: SecretStr | None = field(repr=False)  # SCORECARDS_GITHUB_TOKEN
+    api_url: str  # SCORECARDS_GITHUB_API_URL
 
 
-def connect(settings: Settings) -> Setup:
-    """How to talk to the configured GitHub API; SourceSkippedError without a token."""
-    secret = settings.github_token
+def prepare(source: Source, settings: GitHubSettings, now: datetime) -> Setup[Entity]:
+    return connect(settings, GitHubCollector())
+
+
+def connect(settings: GitHubSettings, collector: Collector[Target]) -> Setup[Target]:
+    """`collector` talking to the configured GitHub API; SourceSkippedError without a token."""
+    secret = settings.token
     token = secret.get_secret_value().strip() if secret is not None else ""
     if not token:
         raise SourceSkippedError(
@@ -102,7 +114,7 @@ def connect(settings: Settings) -> Setup:
             "SCORECARDS_GITHUB_TOKEN contains spaces or control characters, which an HTTP "
             "header cannot carry — set it to the token alone"
         )
-    api = settings.github_api_url.strip().rstrip("/")
+    api = settings.api_url.strip().rstrip("/")
     try:
         url = httpx.URL(api)
     except httpx.InvalidURL:
@@ -123,7 +135,7 @@ def connect(settings: Settings) -> Setup:
         "X-GitHub-Api-Version": API_VERSION,
         "User-Agent": "scorecards",
     }
-    return Setup(GitHubCollector(), headers, (token,), api + "/", GitHubRules(), uses_cache=True)
+    return Setup(collector, headers, (token,), api + "/", GitHubRules(), uses_cache=True)
 
 
 def project_slug(entity: Entity) -> str | None:
