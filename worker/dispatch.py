@@ -16,9 +16,8 @@ from celery import Celery
 from scorecards.definitions.compiled import Definitions
 from scorecards.errors import ConfigurationError
 from scorecards.runs.inputs import RunInputs
-from scorecards.runs.orchestrator import fail_run, finish_if_complete, plan_run
+from scorecards.runs.orchestrator import fail_run, finish_if_complete, plan_gathered_run
 from scorecards.settings import Settings
-from scorecards.sources.collection import record_collection
 from scorecards.stores import Run, Store
 from worker.config import create_app, run_lease_seconds
 
@@ -44,21 +43,17 @@ def start_distributed_run(
     """Store the inputs, create the run and queue it; returns the run as queued.
     RunInProgressError when another run holds the store."""
     client = app or client_app(settings)
-    plan = plan_run(
+    plan = plan_gathered_run(
         store,
         definitions,
-        inputs.entities,
-        inputs.facts,
+        inputs,
         now,
         settings.batch_size,
         in_process=False,  # its batches keep its lease, on whichever workers take them
         lease_seconds=run_lease_seconds(settings),
     )
-    run = plan.run
-    if inputs.reports:  # before any batch runs: this replaces the run's error list
-        run = record_collection(store, run.id, inputs.reports)
     if not plan.batches:
-        return finish_if_complete(store, run)
+        return finish_if_complete(store, plan.run)
     batches = [[batch.id, list(batch.refs)] for batch in plan.batches]
     try:
         client.send_task(START_RUN, args=[plan.run.id, batches])
@@ -68,4 +63,4 @@ def start_distributed_run(
         raise ConfigurationError(
             f"{reason} — check SCORECARDS_BROKER_URL and that the broker is running"
         ) from exc
-    return run
+    return plan.run

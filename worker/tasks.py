@@ -1,4 +1,5 @@
-"""The tasks. Each is a thin call into the engine (scorecards.runs.orchestrator, scorecards.sources).
+"""The tasks. Each is a thin call into the run orchestrator (scorecards.runs.orchestrator)
+or the sources; what is left here is Celery's part: retries, time limits, acknowledgements.
 
 A batch that raises is retried with exponential backoff and jitter, up to
 `SCORECARDS_BATCH_RETRIES` times, each retry counted on the run; after the last,
@@ -18,13 +19,7 @@ from celery.signals import task_failure, worker_init
 
 from scorecards.errors import CatalogError, DefinitionsError, FactsError
 from scorecards.runs.leases import RunLeaseLostError
-from scorecards.runs.orchestrator import (
-    Batch,
-    fail_batch,
-    fail_run,
-    finish_if_complete,
-    score_batch,
-)
+from scorecards.runs.orchestrator import Batch, batch_error, fail_run, give_up_batch, run_batch
 from worker import scheduling
 from worker.app import app, settings
 from worker.config import retry_backoff_max
@@ -35,7 +30,7 @@ log = logging.getLogger(__name__)
 context = WorkerContext(settings)
 
 # Retrying cannot fix these: record the batch as failed at once. A batch over its soft
-# time limit would only be as slow again (scorecards.runs.orchestrator never turns the limit into an
+# time limit would only be as slow again (scorecards.runs.batches never turns the limit into an
 # entity's error, and the CEL engine lets it through: it stops the batch).
 PERMANENT_ERRORS = (
     DefinitionsError,
@@ -52,7 +47,7 @@ def describe_error(exc: BaseException) -> str:
             f"the batch took longer than {settings.batch_time_limit:g}s and was stopped — "
             "raise SCORECARDS_BATCH_TIME_LIMIT or lower SCORECARDS_BATCH_SIZE"
         )
-    return f"{type(exc).__name__}: {exc}"
+    return batch_error(exc)
 
 
 def record_failure(args: Any, exc: BaseException) -> None:
@@ -60,8 +55,7 @@ def record_failure(args: Any, exc: BaseException) -> None:
     error = describe_error(exc)
     log.error("run %s: batch %s failed: %s", run_id, batch_id, error)
     try:
-        run = fail_batch(context.store, run_id, Batch(batch_id, tuple(refs)), error)
-        finish_if_complete(context.store, run)
+        give_up_batch(context.store, run_id, Batch(batch_id, tuple(refs)), error)
     except Exception:  # the store is unreachable: the log line above is all we can do
         log.exception("run %s: could not record the failure of batch %s", run_id, batch_id)
 
@@ -146,12 +140,8 @@ def start_run(run_id: str, batches: list[list[Any]]) -> None:
 )
 def score_batch_task(self: Task, run_id: str, batch_id: str, refs: list[str]) -> None:
     """Evaluate and store one batch; the batch that completes the run finishes it."""
-    run = context.run(run_id)
-    if run.state.is_finished:
-        return  # a late copy of a batch already recorded: nothing left to do
-    definitions = context.definitions_for(run)
-    progress = score_batch(context.store, definitions, run, Batch(batch_id, tuple(refs)))
-    finish_if_complete(context.store, progress)
+    batch = Batch(batch_id, tuple(refs))
+    run_batch(context.store, context.run(run_id), batch, context.definitions_for)
 
 
 @app.task(name=SCHEDULED_RUN)  # type: ignore[untyped-decorator]

@@ -4,13 +4,10 @@ from __future__ import annotations
 
 import json
 import os
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
 from typing import Annotated
 from urllib.parse import urlparse
 
 import typer
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
 from scorecards.cli import (
     EXIT_BAD_INPUT,
@@ -27,7 +24,12 @@ from scorecards.cli import (
     user_errors,
 )
 from scorecards.cli.configuration import load_cli_settings
-from scorecards.cli.runs import DEFAULT_WAIT_SECONDS, is_distributed, run_distributed
+from scorecards.cli.runs import (
+    DEFAULT_WAIT_SECONDS,
+    is_distributed,
+    run_distributed,
+    run_progress,
+)
 from scorecards.definitions.compiled import Definitions
 from scorecards.engine.loading import load_definitions
 from scorecards.errors import DefinitionsError
@@ -35,10 +37,8 @@ from scorecards.formats.timeutil import utcnow
 from scorecards.records.entities import Entity
 from scorecards.records.refs import entity_ref, normalize_ref
 from scorecards.runs.inputs import gather_run_inputs
-from scorecards.runs.orchestrator import prune_missing_entities, run_in_process
+from scorecards.runs.orchestrator import plan_gathered_run, prune_missing_entities, score_run
 from scorecards.settings import Settings
-from scorecards.sources.collection import record_collection
-from scorecards.stores import Run
 
 
 @app.command()
@@ -135,19 +135,9 @@ def run(
             run_distributed(settings, definitions, inputs, now, wait=wait, timeout=wait_timeout)
             return
         target = open_configured_store(settings, create=True)
-        with _progress(len(inputs.entities)) as advance:
-            finished = run_in_process(
-                target,
-                definitions,
-                inputs.entities,
-                inputs.facts,
-                now,
-                settings.batch_size,
-                advance,
-                full=full,
-            )
-        if inputs.reports:
-            finished = record_collection(target, finished.id, inputs.reports)
+        with run_progress(len(inputs.entities), on_workers=False) as advance:
+            plan = plan_gathered_run(target, definitions, inputs, now, settings.batch_size)
+            finished = score_run(target, definitions, plan, advance, full=full)
         refs = [entity_ref(e) for e in inputs.entities]
         evaluations = list(target.latest_evaluations(refs).values())
         render.run_summary(out, definitions, finished, evaluations)
@@ -183,26 +173,6 @@ def _prune(settings: Settings, entities: list[Entity]) -> None:
         out.print(
             f"removed {len(removed)} entities no longer in the catalog: {shown}", markup=False
         )
-
-
-@contextmanager
-def _progress(total: int) -> Iterator[Callable[[Run], None]]:
-    if not err.is_terminal:
-        yield lambda run: None
-        return
-    columns = (
-        TextColumn("scoring"),
-        BarColumn(),
-        MofNCompleteColumn(),
-        TimeElapsedColumn(),
-    )
-    with Progress(*columns, console=err, transient=True) as progress:
-        task = progress.add_task("scoring", total=total)
-
-        def advance(run: Run) -> None:
-            progress.update(task, completed=run.entities_done + run.entities_failed)
-
-        yield advance
 
 
 @app.command()

@@ -5,7 +5,7 @@
 `--wait` follows it to the end with a progress bar, riding out a store that
 restarts meanwhile (the workers go on). `scorecards runs` lists the recent runs
 of the store, and `scorecards runs RUN_ID` shows one; both first mark `abandoned`
-the runs whose process died (scorecards/run_leases.py).
+the runs whose process died (scorecards/runs/leases.py).
 """
 
 from __future__ import annotations
@@ -19,7 +19,14 @@ from typing import Annotated
 
 import typer
 from redis.backoff import EqualJitterBackoff
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.progress import (
+    BarColumn,
+    MofNCompleteColumn,
+    Progress,
+    ProgressColumn,
+    TextColumn,
+    TimeElapsedColumn,
+)
 from rich.table import Table
 
 from scorecards.cli import (
@@ -91,7 +98,7 @@ def run_distributed(
     def tell(text: str) -> None:
         err.print(f"run {run.id}: {text}", markup=False)
 
-    with _progress(run.entities_total) as show:
+    with run_progress(run.entities_total, on_workers=True) as show:
         finished = wait_for_run(store, run.id, timeout, show, tell)
     if not finished.state.is_finished:
         err.print(
@@ -191,25 +198,18 @@ def _done(run: Run) -> str:
 
 
 @contextmanager
-def _progress(total: int) -> Iterator[Callable[[Run], None]]:
+def run_progress(total: int, *, on_workers: bool) -> Iterator[Callable[[Run], None]]:
+    """What shows a run's progress, fed the run after each batch (`on_batch` of an
+    in-process run) or each look at it (`--wait`): a bar on a terminal; elsewhere a
+    line every `LOG_EVERY_SECONDS` for a run on workers, nothing for one in process."""
     if not err.is_terminal:
-        last = [0.0]
-
-        def log_line(run: Run) -> None:
-            if run.state.is_finished or time.monotonic() - last[0] >= LOG_EVERY_SECONDS:
-                last[0] = time.monotonic()
-                err.print(f"run {run.id}: {run.state.value}, {_done(run)}", markup=False)
-
-        yield log_line
+        yield _log_lines() if on_workers else lambda run: None
         return
-    columns = (
-        TextColumn("scoring on workers"),
-        BarColumn(),
-        MofNCompleteColumn(),
-        TextColumn("{task.fields[detail]}"),
-        TimeElapsedColumn(),
-    )
-    with Progress(*columns, console=err, transient=True) as progress:
+    columns: list[ProgressColumn] = [TextColumn("scoring on workers" if on_workers else "scoring")]
+    columns += [BarColumn(), MofNCompleteColumn()]
+    if on_workers:  # in process, nothing retries and failures show in the summary
+        columns.append(TextColumn("{task.fields[detail]}"))
+    with Progress(*columns, TimeElapsedColumn(), console=err, transient=True) as progress:
         task = progress.add_task("scoring", total=total, detail="")
 
         def advance(run: Run) -> None:
@@ -221,6 +221,18 @@ def _progress(total: int) -> Iterator[Callable[[Run], None]]:
             )
 
         yield advance
+
+
+def _log_lines() -> Callable[[Run], None]:
+    last = 0.0
+
+    def log_line(run: Run) -> None:
+        nonlocal last
+        if run.state.is_finished or time.monotonic() - last >= LOG_EVERY_SECONDS:
+            last = time.monotonic()
+            err.print(f"run {run.id}: {run.state.value}, {_done(run)}", markup=False)
+
+    return log_line
 
 
 @app.command("runs")

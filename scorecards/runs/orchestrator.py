@@ -1,246 +1,173 @@
-"""A scoring run: plan batches, score each batch, finish — the same steps in-process
-and on Celery workers (worker/ calls `score_batch`).
+"""A scoring run from start to end: the one way the command line, the API and the workers run one.
 
-Every result of a run is evaluated at the run's `evaluated_at`, so re-scoring a
-batch rewrites the same history rows instead of adding new ones. A run adds a
-history point for the entities it evaluated; an unchanged result is confirmed
-(its latest `evaluated_at` moves to the run's time, its history stays as is).
-One run at a time scores a store (scorecards/run_leases.py), so two runs never
+A run is planned (`plan_run`, scorecards/runs/planning.py: the store taken, the
+inputs stored, the batches cut), scored batch by batch (`score_batch`,
+scorecards/runs/batches.py), each batch recorded on the run scored or failed, and
+finished: succeeded, partial (some batches or entities failed) or failed.
+
+- In this process (`scorecards run`, the API's embedded runs): `score_run` scores
+  the batches one after another, telling a callback after each (the CLI's
+  progress bar, the API's metrics), and finishes the run; `run_in_process` plans
+  and scores in one call. `plan_gathered_run` plans what `gather_run_inputs` read.
+- On Celery workers: one task per batch calls `run_batch`, and `give_up_batch`
+  once it has no retries left; the batch that completes the run finishes it.
+
+One run at a time scores a store (scorecards/runs/leases.py), so two runs never
 add two history points for one entity.
-
-An entity whose evaluation raises is counted failed on the run with its error,
-and the rest of its batch goes on. Anything that is not a fault of evaluating
-it (a worker's time limit, an interrupt, the store) stops the batch instead.
 """
 
 from __future__ import annotations
 
 import gc
 import logging
-import uuid
-from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
+from collections.abc import Callable, Sequence
 from datetime import datetime
 
 from scorecards.definitions.compiled import Definitions
-from scorecards.engine.evaluation import evaluate_entity
-from scorecards.errors import ScorecardsError
 from scorecards.formats.timeutil import utcnow
 from scorecards.records.entities import Entity
-from scorecards.records.facts import RESULTS_SOURCE, Fact, FactSnapshot
-from scorecards.records.refs import entity_ref
-from scorecards.records.results import EntityEvaluation, short_message
-from scorecards.records.runs import BatchOutcome, Run, RunState
-from scorecards.runs.incremental import (
-    Freshness,
-    TimeDependence,
-    input_hash,
-    is_refreshable,
-    is_reusable,
-    refresh,
-    valid_until,
-)
-from scorecards.runs.leases import (
-    RUN_LEASE_SECONDS,
-    LeaseKeeper,
-    RunLeaseLostError,
-    current_owner,
-    hold_lease,
-    release_lease,
-    take_lease,
+from scorecards.records.facts import Fact
+from scorecards.records.runs import Run, RunState
+from scorecards.runs.batches import Batch, fail_batch, score_batch
+from scorecards.runs.leases import RUN_LEASE_SECONDS, LeaseKeeper, RunLeaseLostError, release_lease
+from scorecards.runs.planning import (
+    DEFAULT_BATCH_SIZE,
+    RunPlan,
+    plan_gathered_run,
+    plan_run,
+    prune_missing_entities,
 )
 from scorecards.stores.base import Store
 
+__all__ = [
+    "DEFAULT_BATCH_SIZE",
+    "Batch",
+    "RunPlan",
+    "batch_error",
+    "fail_run",
+    "finish_if_complete",
+    "finish_run",
+    "give_up_batch",
+    "plan_gathered_run",
+    "plan_run",
+    "prune_missing_entities",
+    "run_batch",
+    "run_in_process",
+    "score_batch",
+    "score_run",
+]
+
 log = logging.getLogger(__name__)
 
-DEFAULT_BATCH_SIZE = 500
-# What evaluating one entity raises when our code or its data is at fault: that entity
-# fails, its batch goes on. Deliberately not `Exception`: Celery's SoftTimeLimitExceeded
-# is one, and a batch over its time limit must stop and be recorded failed.
-EVALUATION_FAULTS: tuple[type[BaseException], ...] = (
-    ArithmeticError,
-    AttributeError,
-    LookupError,
-    RuntimeError,  # RecursionError among them
-    TypeError,
-    ValueError,
-    MemoryError,
-    ScorecardsError,
-)
+OnBatch = Callable[[Run], None]
+OnBatchError = Callable[[Batch, Exception], None]
 
 
-@dataclass(frozen=True)
-class Batch:
-    id: str
-    refs: tuple[str, ...]
-
-
-@dataclass(frozen=True)
-class RunPlan:
-    run: Run
-    batches: tuple[Batch, ...]
-
-
-def new_run_id(now: datetime) -> str:
-    return f"{now:%Y%m%dT%H%M%S}-{uuid.uuid4().hex[:8]}"
-
-
-def prune_missing_entities(store: Store, entities: Sequence[Entity]) -> list[str]:
-    """Remove from the store the entities that are not in `entities` (the whole catalog
-    a run reads), so entities deleted from the catalog leave reports and the API; the
-    refs removed. Opt-in (`scorecards run --prune`, SCORECARDS_PRUNE_MISSING_ENTITIES):
-    a run over part of a catalog must not erase the rest."""
-    if not entities:  # an empty read is more likely a broken catalog than an empty one
-        return []
-    present = {entity_ref(entity) for entity in entities}
-    missing = [ref for ref in store.list_entity_refs() if ref not in present]
-    store.remove_entities(missing)
-    return missing
-
-
-def plan_run(
+def run_in_process(
     store: Store,
     definitions: Definitions,
     entities: Sequence[Entity],
     facts: Sequence[Fact],
     now: datetime,
     batch_size: int = DEFAULT_BATCH_SIZE,
-    *,
-    in_process: bool = True,
+    on_batch: OnBatch | None = None,
+    full: bool = False,
     lease_seconds: float = RUN_LEASE_SECONDS,
-) -> RunPlan:
-    """Take the store for a new run, store the catalog snapshot and collected facts,
-    create the run, cut batches. RunInProgressError when another run holds the store.
-
-    An `in_process` run is scored by this process, which the run records as its
-    owner; a distributed one by workers. The run holds the store for `lease_seconds`
-    at a time (scorecards/run_leases.py).
-    """
-    owner = current_owner() if in_process else None
-    run_id = new_run_id(now)
-    take_lease(store, run_id, lease_seconds)
-    try:
-        store.put_entities(entities)
-        if facts:
-            store.write_facts(facts)
-        refs = [entity_ref(e) for e in entities]
-        size = max(1, batch_size)
-        batches = tuple(
-            Batch(f"{index:05d}", tuple(refs[start : start + size]))
-            for index, start in enumerate(range(0, len(refs), size))
-        )
-        run = Run(
-            id=run_id,
-            state=RunState.RUNNING,
-            created_at=now,
-            evaluated_at=now,
-            definitions_version=definitions.version,
-            entities_total=len(refs),
-            batches_total=len(batches),
-            owner=owner,
-            lease_seconds=lease_seconds,
-        )
-        store.create_run(run)
-    except BaseException:
-        release_lease(store, run_id)
-        raise
-    return RunPlan(run, batches)
-
-
-def score_batch(
-    store: Store, definitions: Definitions, run: Run, batch: Batch, full: bool = False
 ) -> Run:
-    """Evaluate and store one batch, then record it on the run (idempotent).
-
-    An entity whose latest stored result is still what evaluating it would give
-    (scorecards/incremental.py) is not evaluated again: its result is confirmed,
-    i.e. its latest `evaluated_at` moves to the run's time, without a history
-    point. One whose inputs are unchanged but whose results may depend on the
-    time gets only those checks evaluated again, and is confirmed when they come
-    out the same. Every entity counts as done, but one whose evaluation raised
-    (`EVALUATION_FAULTS`): it counts as failed, with its error on the run, and
-    keeps its previous result. `full` evaluates every entity regardless (and each
-    gets a history point). RunLeaseLostError when another run took the store.
-    """
-    hold_lease(store, run)
-    now = run.evaluated_at
-    entities = store.get_entities(batch.refs)
-    facts = store.input_facts(list(entities))
-    freshness = Freshness.of(definitions)
-    hashes = {
-        ref: input_hash(definitions.version, entity, facts.get(ref, {}), freshness, now)
-        for ref, entity in entities.items()
-    }
-    stamps = {} if full else store.latest_evaluation_stamps(list(entities))
-    changed: dict[str, Entity] = {}
-    aged: list[str] = []  # unchanged inputs, but results that depend on the time
-    unchanged: list[str] = []
-    for ref, entity in entities.items():
-        if is_reusable(stamps.get(ref), hashes[ref], now):
-            unchanged.append(ref)
-        elif is_refreshable(stamps.get(ref), hashes[ref], now):
-            aged.append(ref)
-        else:
-            changed[ref] = entity
-    evaluations, failures = evaluate_each(definitions, changed, facts, now)
-    if aged:
-        timed = TimeDependence.of(definitions)
-        for ref, by_source in store.latest_facts(aged, [RESULTS_SOURCE]).items():
-            stored = by_source[RESULTS_SOURCE].values
-            try:
-                current = refresh(
-                    definitions, stored, entities[ref], facts.get(ref, {}), now, timed
-                )
-            except EVALUATION_FAULTS as exc:
-                failures.append(_entity_failure(ref, exc))
-                continue
-            if current is None:
-                unchanged.append(ref)
-            else:
-                evaluations.append(current)
-    for evaluation in evaluations:
-        evaluation.input_hash = hashes[evaluation.entity_ref]
-        evaluation.valid_until = valid_until(definitions, evaluation)
-    store.write_evaluations(evaluations)
-    if unchanged:
-        store.confirm_evaluations(unchanged, now)
-    missing = len(batch.refs) - len(entities)
-    outcome = BatchOutcome(
-        batch.id,
-        len(entities) - len(failures),
-        missing + len(failures),
-        f"{missing} entities not in the store" if missing else None,
-        tuple(failures),
+    """Plan a run and score it in this process (`plan_run`, then `score_run`); the run
+    as it ended. RunInProgressError, before anything is written, when another run
+    holds the store."""
+    plan = plan_run(
+        store, definitions, entities, facts, now, batch_size, lease_seconds=lease_seconds
     )
-    return store.record_batch(run.id, outcome)
+    return score_run(store, definitions, plan, on_batch, full=full)
 
 
-def evaluate_each(
+def score_run(
+    store: Store,
     definitions: Definitions,
-    entities: Mapping[str, Entity],
-    facts: Mapping[str, Mapping[str, FactSnapshot]],
-    now: datetime,
-) -> tuple[list[EntityEvaluation], list[str]]:
-    """Each entity's evaluation (`entities` by ref), and an error line for each entity
-    whose evaluation raised one of `EVALUATION_FAULTS`."""
-    evaluations: list[EntityEvaluation] = []
-    failures: list[str] = []
-    for ref, entity in entities.items():
+    plan: RunPlan,
+    on_batch: OnBatch | None = None,
+    *,
+    on_batch_error: OnBatchError | None = None,
+    full: bool = False,
+) -> Run:
+    """Score a planned run's batches in this process, one after another, then finish it;
+    the run as it ended.
+
+    The run's lease is renewed from a background thread meanwhile, so a batch slower
+    than the lease does not lose it. `on_batch` hears the run after each batch is
+    recorded; a batch that raises is recorded failed with its error (`on_batch_error`
+    hears it first) and the next one goes on. `full` re-evaluates entities whose
+    inputs are unchanged (see `score_batch`). A run that lost the store to another
+    ends failed, saying why; one stopped by an exception (Ctrl-C, the store) is ended
+    failed and the exception raised again.
+    """
+    run_id = plan.run.id
+    # Scoring makes and drops millions of small objects while the catalog and the
+    # definitions live on; frozen, those are not rescanned by every full collection
+    # (a third of a 10,000-entity run's time otherwise). Garbage is still collected.
+    gc.freeze()
+    try:
+        with LeaseKeeper(store, plan.run) as keeper:
+            lost = _score_batches(store, definitions, plan, keeper, on_batch, on_batch_error, full)
+    except BaseException as exc:  # the run must not stay `running` behind a live process
+        _end_stopped_run(store, run_id, exc)
+        raise
+    finally:
+        gc.unfreeze()
+    return finish_run(store, run_id) if lost is None else fail_run(store, run_id, lost)
+
+
+def _score_batches(
+    store: Store,
+    definitions: Definitions,
+    plan: RunPlan,
+    keeper: LeaseKeeper,
+    on_batch: OnBatch | None,
+    on_batch_error: OnBatchError | None,
+    full: bool,
+) -> str | None:
+    """Score the batches in turn; why the run must stop when it lost the store, else None."""
+    for batch in plan.batches:
+        if keeper.lost is not None:
+            return keeper.lost
         try:
-            evaluations.append(evaluate_entity(definitions, entity, facts.get(ref, {}), now))
-        except EVALUATION_FAULTS as exc:
-            failures.append(_entity_failure(ref, exc))
-    return evaluations, failures
+            progress = score_batch(store, definitions, plan.run, batch, full)
+        except RunLeaseLostError as exc:
+            return str(exc)
+        except Exception as exc:  # recorded on the run, never silently dropped
+            if on_batch_error is not None:
+                on_batch_error(batch, exc)
+            progress = fail_batch(store, plan.run.id, batch, batch_error(exc))
+        if on_batch is not None:
+            on_batch(progress)
+    return None
 
 
-def _entity_failure(ref: str, exc: BaseException) -> str:
-    # At info: a worker's log shows the traceback; a CLI run prints only the run's error line.
-    log.info("entity %s could not be evaluated", ref, exc_info=exc)
-    reason = short_message(f"{type(exc).__name__}: {exc}")
-    return (
-        f"entity {ref} could not be evaluated ({reason}); it keeps its previous results — "
-        "check its document and facts (`scorecards score` shows them), or report it as a bug"
-    )
+def run_batch(
+    store: Store, run: Run, batch: Batch, definitions_for: Callable[[Run], Definitions]
+) -> Run:
+    """Score one batch of `run` on a worker, and finish the run when this batch completes
+    it; the run as recorded. Nothing is scored when the run has already ended (a late
+    copy of a batch, redelivered). `definitions_for` gives the definitions the run was
+    planned with (asked only when the batch is scored). RunLeaseLostError when another
+    run took the store."""
+    if run.state.is_finished:
+        return run
+    progress = score_batch(store, definitions_for(run), run, batch)
+    return finish_if_complete(store, progress)
+
+
+def give_up_batch(store: Store, run_id: str, batch: Batch, error: str) -> Run:
+    """Record a batch that will not be scored (its retries spent) as failed with `error`,
+    and finish the run when it was the last; the run as recorded."""
+    return finish_if_complete(store, fail_batch(store, run_id, batch, error))
+
+
+def batch_error(exc: BaseException) -> str:
+    """How a batch that raised `exc` is described on its run."""
+    return f"{type(exc).__name__}: {exc}"
 
 
 def finish_run(store: Store, run_id: str) -> Run:
@@ -277,11 +204,6 @@ def finish_if_complete(store: Store, run: Run) -> Run:
     return finish_run(store, run.id)
 
 
-def fail_batch(store: Store, run_id: str, batch: Batch, error: str) -> Run:
-    """Record a batch that gave up: its entities count as failed, its error goes on the run."""
-    return store.record_batch(run_id, BatchOutcome(batch.id, 0, len(batch.refs), error))
-
-
 def fail_run(store: Store, run_id: str, reason: str) -> Run:
     """End a run that cannot go on (not queued, interrupted, lost the store): failed,
     with why, and the store freed."""
@@ -292,76 +214,11 @@ def fail_run(store: Store, run_id: str, reason: str) -> Run:
     return ended
 
 
-def run_in_process(
-    store: Store,
-    definitions: Definitions,
-    entities: Sequence[Entity],
-    facts: Sequence[Fact],
-    now: datetime,
-    batch_size: int = DEFAULT_BATCH_SIZE,
-    on_batch: Callable[[Run], None] | None = None,
-    full: bool = False,
-    lease_seconds: float = RUN_LEASE_SECONDS,
-) -> Run:
-    """The embedded run: every batch in this process, one after another.
-
-    `full` re-evaluates entities whose inputs are unchanged (see `score_batch`).
-    RunInProgressError, before anything is written, when another run holds the store.
-    """
-    # Scoring makes and drops millions of small objects while the catalog and the
-    # definitions live on; frozen, those are not rescanned by every full collection
-    # (a third of a 10,000-entity run's time otherwise). Garbage is still collected.
-    gc.freeze()
-    try:
-        plan = plan_run(
-            store,
-            definitions,
-            entities,
-            facts,
-            now,
-            batch_size,
-            lease_seconds=lease_seconds,
-        )
-        with LeaseKeeper(store, plan.run) as keeper:
-            stopped = _score_batches(store, definitions, plan, keeper, on_batch, full)
-    finally:
-        gc.unfreeze()
-    return stopped or finish_run(store, plan.run.id)
-
-
-def _score_batches(
-    store: Store,
-    definitions: Definitions,
-    plan: RunPlan,
-    keeper: LeaseKeeper,
-    on_batch: Callable[[Run], None] | None,
-    full: bool,
-) -> Run | None:
-    """Score the batches in turn; the run as ended when it had to stop early, else None."""
-    run_id = plan.run.id
-    try:
-        for batch in plan.batches:
-            if keeper.lost is not None:
-                return fail_run(store, run_id, keeper.lost)
-            try:
-                progress = score_batch(store, definitions, plan.run, batch, full)
-            except RunLeaseLostError as exc:
-                return fail_run(store, run_id, str(exc))
-            except Exception as exc:  # recorded on the run, never silently dropped
-                progress = fail_batch(store, run_id, batch, f"{type(exc).__name__}: {exc}")
-            if on_batch is not None:
-                on_batch(progress)
-    except BaseException as exc:  # the run must not stay `running` behind a live process
-        _end_stopped_run(store, run_id, exc)
-        raise
-    return None
-
-
 def _end_stopped_run(store: Store, run_id: str, error: BaseException) -> None:
     if isinstance(error, KeyboardInterrupt):
         reason = "interrupted (Ctrl-C) before it finished"
     else:
-        reason = f"stopped before it finished: {type(error).__name__}: {error}"
+        reason = f"stopped before it finished: {batch_error(error)}"
     try:
         fail_run(store, run_id, reason)
     except Exception as exc:  # the store may be what failed; the error being raised says more

@@ -29,16 +29,13 @@ from scorecards.errors import CatalogError, ConfigurationError, FactsError
 from scorecards.formats.timeutil import utcnow
 from scorecards.records.runs import Run
 from scorecards.runs.inputs import RunInputs, gather_run_inputs
-from scorecards.runs.leases import LeaseKeeper
 from scorecards.runs.orchestrator import (
+    Batch,
     RunPlan,
-    fail_batch,
-    finish_run,
-    plan_run,
+    plan_gathered_run,
     prune_missing_entities,
-    score_batch,
+    score_run,
 )
-from scorecards.sources.collection import record_collection
 
 log = logging.getLogger("scorecards.api")
 router = api_router(prefix="/api/v1", tags=["runs"])
@@ -158,24 +155,17 @@ class EmbeddedRuns:
             now = utcnow()
             inputs = gather_inputs(context, definitions, now)
             store, settings = context.store, context.settings
-            plan = plan_run(
-                store, definitions, inputs.entities, inputs.facts, now, settings.batch_size
-            )
-            run = (
-                record_collection(store, plan.run.id, inputs.reports)
-                if inputs.reports
-                else plan.run
-            )
+            plan = plan_gathered_run(store, definitions, inputs, now, settings.batch_size)
             thread = threading.Thread(
                 target=self._score,
                 args=(context, definitions, plan),
-                name=f"scorecards-run-{run.id}",
+                name=f"scorecards-run-{plan.run.id}",
                 daemon=True,
             )
-            self._thread, self._run_id = thread, run.id
+            self._thread, self._run_id = thread, plan.run.id
             context.metrics.runs_started.labels("embedded").inc()
             thread.start()
-            return run
+            return plan.run
 
     def wait(self, timeout: float) -> bool:
         """Wait (bounded) for the current run to end; True when none is running."""
@@ -186,21 +176,25 @@ class EmbeddedRuns:
         return not thread.is_alive()
 
     def _score(self, context: ApiContext, definitions: Definitions, plan: RunPlan) -> None:
-        store, metrics = context.store, context.metrics
-        done = 0
+        metrics = context.metrics
+        counted = 0
+
+        def count_evaluations(progress: Run) -> None:
+            nonlocal counted
+            metrics.evaluations.inc(max(0, progress.entities_done - counted))
+            counted = progress.entities_done
+
+        def log_batch_error(batch: Batch, error: Exception) -> None:
+            log.error("run %s: batch %s failed", plan.run.id, batch.id, exc_info=error)
+
         try:
-            # Renewed from a thread: a batch slower than the lease must not lose the store.
-            with LeaseKeeper(store, plan.run):
-                for batch in plan.batches:
-                    try:
-                        progress = score_batch(store, definitions, plan.run, batch)
-                    except Exception as exc:  # recorded on the run, like the CLI's embedded run
-                        log.exception("run %s: batch %s failed", plan.run.id, batch.id)
-                        error = f"{type(exc).__name__}: {exc}"
-                        progress = fail_batch(store, plan.run.id, batch, error)
-                    metrics.evaluations.inc(max(0, progress.entities_done - done))
-                    done = progress.entities_done
-            finished = finish_run(store, plan.run.id)
+            finished = score_run(
+                context.store,
+                definitions,
+                plan,
+                count_evaluations,
+                on_batch_error=log_batch_error,
+            )
             metrics.runs_finished.labels(finished.state.value).inc()
         except Exception:
             log.exception("run %s could not be finished", plan.run.id)
