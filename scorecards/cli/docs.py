@@ -9,7 +9,7 @@ import typer
 
 from scorecards.cli import EXIT_BAD_INPUT, EXIT_FINDINGS, app, err, out, user_errors
 from scorecards.cli.configuration import load_cli_settings
-from scorecards.definitions.docs import FORMATS, render_markdown
+from scorecards.definitions.docs import FORMATS, render_check_reference
 from scorecards.engine.loading import load_definitions
 
 
@@ -39,7 +39,7 @@ def docs(
     with user_errors():
         settings = load_cli_settings(definitions=folder)
         definitions = load_definitions(settings.definitions, run_tests=False)
-    page = render_markdown(definitions, f"{Path(settings.definitions).name}/")
+    page = render_check_reference(definitions, f"{Path(settings.definitions).name}/")
     if output is None:
         out.file.write(page)
         return

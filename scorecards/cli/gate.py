@@ -46,7 +46,7 @@ from scorecards.gate.reports import (
     ReportFormat,
     render,
     render_github_commands,
-    render_markdown,
+    render_job_summary,
     render_text,
 )
 from scorecards.records.entities import Entity
@@ -264,7 +264,7 @@ def _facts(
 def _emit(decision: GateDecision, report_format: ReportFormat, output: Path | None) -> None:
     if report_format is ReportFormat.GITHUB:
         typer.echo(render_text(decision) + render_github_commands(decision), nl=False)
-        markdown = render_markdown(decision)
+        markdown = render_job_summary(decision)
         summary = os.environ.get("GITHUB_STEP_SUMMARY")
         if summary:
             _write(Path(summary), markdown, append=True)

@@ -9,8 +9,9 @@ from rich.table import Table
 from rich.text import Text
 
 from scorecards.definitions.compiled import Definitions
+from scorecards.formats.scores import NO_LEVEL, format_level, format_score, format_tally
 from scorecards.records.results import EntityEvaluation, Status
-from scorecards.reports.summaries import NO_LEVEL, summarize
+from scorecards.reports.summaries import summarize
 from scorecards.stores import Run
 
 STATUS_STYLES = {
@@ -21,15 +22,6 @@ STATUS_STYLES = {
     Status.ERROR: ("! error", "magenta"),
     Status.SKIP: ("- skip", "dim"),
 }
-
-
-def _score(value: float | None, scale: float | None = None) -> str:
-    """`72.5`, or `72.5 (7.2/10)` for a scorecard with a display `scale`."""
-    if value is None:
-        return "-"
-    if scale is None:
-        return f"{value:.1f}"
-    return f"{value:.1f} ({value * scale / 100:.1f}/{scale:g})"
 
 
 def run_summary(
@@ -48,11 +40,14 @@ def run_summary(
     table.add_column("average", justify="right")
     table.add_column("levels")
     for card in summary.scorecards:
-        levels = ", ".join(f"{name} {count}" for name, count in card.levels.items() if count)
+        levels = format_tally((name, count) for name, count in card.levels.items() if count)
         scorecard = definitions.scorecards.get(card.scorecard_id)
         scale = scorecard.spec.scale if scorecard else None
         table.add_row(
-            card.name, str(card.entities), _score(card.average, scale), levels or NO_LEVEL
+            card.name,
+            str(card.entities),
+            format_score(card.average, scale=scale),
+            levels or NO_LEVEL,
         )
     console.print(table)
     failing = Table(title="Most failed checks")
@@ -62,8 +57,7 @@ def run_summary(
         check = definitions.checks.get(check_id)
         failing.add_row(f"{check_id} — {check.spec.name}" if check else check_id, str(count))
     console.print(failing)
-    counts = ", ".join(f"{name} {count}" for name, count in summary.statuses.items())
-    console.print(f"Check results: {counts}", markup=False)
+    console.print(f"Check results: {format_tally(summary.statuses.items())}", markup=False)
 
 
 def entity_explanation(
@@ -88,7 +82,7 @@ def entity_explanation(
         scorecard = definitions.scorecards.get(card.scorecard_id)
         name = scorecard.spec.name if scorecard else card.scorecard_id
         scale = scorecard.spec.scale if scorecard else None
-        line = f"{name}: score {_score(card.score, scale)}, level {card.level or NO_LEVEL}"
+        line = f"{name}: score {format_score(card.score, scale=scale)}, level {format_level(card.level)}"
         if card.error:
             line += f" (error: {card.error})"
         console.print(Text(line, style="bold cyan"))

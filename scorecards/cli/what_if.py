@@ -22,8 +22,15 @@ from scorecards.cli import (
 )
 from scorecards.cli.configuration import load_cli_settings
 from scorecards.engine.loading import load_definitions
+from scorecards.formats.scores import format_level, format_score
 from scorecards.reports.what_if import WhatIf, what_if_over_store
-from scorecards.reports.what_if_report import ARROWS, render_markdown, summary_sentence
+from scorecards.reports.what_if_report import (
+    ARROWS,
+    average_cells,
+    format_result,
+    render_what_if_markdown,
+    summary_sentence,
+)
 
 FORMATS = ("table", "json", "markdown")
 TABLE_ROWS = 50
@@ -81,7 +88,7 @@ def what_if_command(
     if output_format == "json":
         out.file.write(json.dumps(report.to_dict(), indent=2) + "\n")
     elif output_format == "markdown":
-        out.file.write(render_markdown(report))
+        out.file.write(render_what_if_markdown(report))
     else:
         render_tables(out, report)
     if fail_on_drop and report.drops:
@@ -98,12 +105,13 @@ def render_tables(console: Console, report: WhatIf) -> None:
         for column in ("scorecard", "entity", "owner", "level", "score"):
             table.add_column(column)
         for change in report.level_changes[:TABLE_ROWS]:
+            before, after = format_level(change.before), format_level(change.after)
             table.add_row(
                 change.scorecard_id,
                 change.entity_ref,
                 change.owner,
-                f"{change.before or 'none'} -> {change.after or 'none'} {ARROWS[change.direction]}",
-                f"{_score(change.score_before)} -> {_score(change.score_after)}",
+                f"{before} -> {after} {ARROWS[change.direction]}",
+                f"{format_score(change.score_before)} -> {format_score(change.score_after)}",
             )
         console.print(table)
         _more(console, len(report.level_changes))
@@ -117,9 +125,7 @@ def render_tables(console: Console, report: WhatIf) -> None:
                 average.scorecard_id,
                 average.owner or "whole catalog",
                 f"{average.entities_before} -> {average.entities_after}",
-                _score(average.average_before),
-                _score(average.average_after),
-                "-" if average.delta is None else f"{average.delta:+.1f}",
+                *average_cells(average),
             )
         console.print(table)
         _more(console, len(changed))
@@ -139,8 +145,8 @@ def render_tables(console: Console, report: WhatIf) -> None:
             table.add_row(
                 flip.entity_ref,
                 flip.check_id,
-                flip.before.value if flip.before else "(no such check)",
-                flip.after.value if flip.after else "(no such check)",
+                format_result(flip.before),
+                format_result(flip.after),
             )
         console.print(table)
         _more(console, len(report.check_flips))
@@ -151,7 +157,3 @@ def _more(console: Console, total: int) -> None:
         console.print(
             f"... and {total - TABLE_ROWS} more (--format json lists them all)", markup=False
         )
-
-
-def _score(value: float | None) -> str:
-    return "-" if value is None else f"{value:.1f}"

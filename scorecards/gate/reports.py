@@ -139,7 +139,7 @@ def _cell(text: str) -> str:
     return text.replace("|", "\\|").replace("\r", " ").replace("\n", "<br>")
 
 
-def render_markdown(decision: GateDecision) -> str:
+def render_job_summary(decision: GateDecision) -> str:
     """The job summary (GITHUB_STEP_SUMMARY): verdict, reasons, and a table of findings."""
     scorecard = decision.scorecard_name or decision.scorecard_id
     lines = [

@@ -19,9 +19,8 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from enum import StrEnum
 
-from scorecards.cel import make_activation
+from scorecards.cel import make_activation, run_predicate
 from scorecards.definitions.compiled import Campaign, Definitions
-from scorecards.engine.evaluation import run_predicate
 from scorecards.records.results import EntityEvaluation, Status
 from scorecards.reports.inputs import ReportError, ReportInputs
 from scorecards.reports.ownership import Ownership

@@ -6,8 +6,10 @@ import csv
 import io
 from collections.abc import Iterable, Sequence
 from datetime import date, datetime
+from functools import partial
 from typing import Any
 
+from scorecards.formats.scores import format_score
 from scorecards.formats.timeutil import format_timestamp
 from scorecards.reports.campaigns import CampaignCounts, CampaignReport
 from scorecards.reports.completeness import CompletenessReport
@@ -15,6 +17,9 @@ from scorecards.reports.teams import ALL_TEAMS, TeamReport, TeamScore
 from scorecards.reports.trends import TrendReport
 
 Report = TeamReport | CampaignReport | TrendReport | CompletenessReport
+# A missing score is an empty cell, which spreadsheets read as no value; a change is
+# written unsigned, a plain number like the scores beside it (as the CSV always has).
+_csv_score = partial(format_score, missing="")
 
 
 def report_json(report: Report) -> dict[str, Any]:
@@ -169,12 +174,12 @@ def _team_rows(report: TeamReport) -> Rows:
             rows.append(
                 [
                     info.id, team.team, team.parent or "", team.depth, team.entities,
-                    team.direct_entities, team.scored, _number(team.average),
+                    team.direct_entities, team.scored, _csv_score(team.average),
                     " ".join(f"{name}={count}" for name, count in team.levels.items()),
                     " ".join(
                         f"{f.check_id}={f.fail}/{f.error}/{f.unknown}" for f in team.failing_checks
                     ),
-                    _number(team.average_then), _number(team.change),
+                    _csv_score(team.average_then), _csv_score(team.change),
                 ]
             )  # fmt: skip
     return header, rows
@@ -196,7 +201,14 @@ def _campaign_rows(report: CampaignReport) -> Rows:
 def _trend_rows(report: TrendReport) -> Rows:
     header = ("subject", "key", "scorecard", "day", "average", "entities")
     rows = [
-        [s.subject.value, s.key, s.scorecard_id, p.day.isoformat(), _number(p.average), p.entities]
+        [
+            s.subject.value,
+            s.key,
+            s.scorecard_id,
+            p.day.isoformat(),
+            _csv_score(p.average),
+            p.entities,
+        ]
         for s in report.series
         for p in s.points
     ]
@@ -218,10 +230,6 @@ def _completeness_rows(report: CompletenessReport) -> Rows:
         ]
         for row in report.repositories
     ]
-
-
-def _number(value: float | None) -> str:
-    return "" if value is None else f"{value:.1f}"
 
 
 def _time(value: datetime | None) -> str | None:

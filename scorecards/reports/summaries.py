@@ -7,6 +7,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from scorecards.definitions.compiled import Definitions
+from scorecards.formats.scores import NO_LEVEL as NO_LEVEL  # re-exported: callers count by it
 from scorecards.records.results import EntityEvaluation, Status
 
 
@@ -26,9 +27,6 @@ class CatalogSummary:
     scorecards: list[ScorecardSummary]
     failing_checks: list[tuple[str, int]]  # (check id, entities failing it), most first
     statuses: dict[str, int]
-
-
-NO_LEVEL = "none"
 
 
 def summarize(

@@ -1,4 +1,4 @@
-"""Reports as terminal tables (rich), in the style of scorecards/render.py."""
+"""Reports as terminal tables (rich), in the style of scorecards/cli/render.py."""
 
 from __future__ import annotations
 
@@ -6,6 +6,16 @@ from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
+from scorecards.formats.scores import (
+    NO_LEVEL,
+    Trend,
+    format_change,
+    format_count,
+    format_level_counts,
+    format_percent,
+    format_score,
+    trend_of,
+)
 from scorecards.formats.timeutil import format_timestamp
 from scorecards.records.refs import DEFAULT_NAMESPACE
 from scorecards.reports.campaigns import CampaignReport, Progress
@@ -16,6 +26,7 @@ from scorecards.reports.trends import TrendReport
 
 FAILING_SHOWN = 3
 ENTITIES_SHOWN = 50
+CHANGE_STYLES = {Trend.UP: "green", Trend.DOWN: "red", Trend.FLAT: ""}
 
 
 def render_report(console: Console, report: Report) -> None:
@@ -33,7 +44,7 @@ def render_team_report(console: Console, report: TeamReport) -> None:
     since = f" (change since {report.since:%Y-%m-%d %H:%M} UTC)" if report.since else ""
     console.print(f"Teams as of {report.generated_at:%Y-%m-%d %H:%M} UTC{since}", markup=False)
     for info, total in zip(report.scorecards, report.totals, strict=True):
-        level_names = [*info.levels, "none"]
+        level_names = [*info.levels, NO_LEVEL]
         table = Table(title=f"{info.name} ({info.id}); levels: {'/'.join(level_names)}")
         # Team names never wrap (the tree indent would be lost); the failing checks may.
         table.add_column("team", no_wrap=True)
@@ -47,11 +58,11 @@ def render_team_report(console: Console, report: TeamReport) -> None:
             cells: list[Text | str] = [
                 Text("  " * team.depth + team_name(team.team)),
                 str(team.entities),
-                _score(team.average),
+                format_score(team.average),
             ]
             if report.since is not None:
                 cells.append(_change(team.change))
-            cells.append("/".join(str(team.levels.get(name, 0)) for name in level_names))
+            cells.append(format_level_counts(team.levels, level_names))
             cells.append(
                 "\n".join(f"{f.check_id} {f.total}" for f in team.failing_checks[:FAILING_SHOWN])
             )
@@ -111,7 +122,7 @@ def render_trends(console: Console, report: TrendReport) -> None:
         table.add_column("average", justify="right")
         table.add_column("entities", justify="right")
         for point in series.points:
-            table.add_row(point.day.isoformat(), _score(point.average), str(point.entities))
+            table.add_row(point.day.isoformat(), format_score(point.average), str(point.entities))
         console.print(table)
 
 
@@ -120,15 +131,9 @@ def team_name(ref: str) -> str:
     return ref.removeprefix(f"group:{DEFAULT_NAMESPACE}/")
 
 
-def _score(value: float | None) -> str:
-    return "-" if value is None else f"{value:.1f}"
-
-
 def _change(value: float | None) -> Text:
-    if value is None:
-        return Text("-")
-    style = "green" if value > 0 else "red" if value < 0 else ""
-    return Text(f"{value:+.1f}", style=style)
+    style = "" if value is None else CHANGE_STYLES[trend_of(value)]
+    return Text(format_change(value), style=style)
 
 
 def render_completeness(console: Console, report: CompletenessReport) -> None:
@@ -139,9 +144,9 @@ def render_completeness(console: Console, report: CompletenessReport) -> None:
             console.print(f"  note: {note}", markup=False)
     totals = report.totals
     console.print(
-        f"{_percent(totals.percentage)} catalogued: {totals.catalogued} of "
+        f"{format_percent(totals.percentage)} catalogued: {totals.catalogued} of "
         f"{totals.repositories} repositories (left out: {report.excluded_archived} "
-        f"archived, {report.excluded_forks} {'fork' if report.excluded_forks == 1 else 'forks'})",
+        f"archived, {format_count(report.excluded_forks, 'fork')})",
         markup=False,
     )
     teams = Table(title="By team", box=None, pad_edge=False, header_style="bold")
@@ -155,7 +160,7 @@ def render_completeness(console: Console, report: CompletenessReport) -> None:
             str(counts.repositories),
             str(counts.catalogued),
             str(counts.uncatalogued),
-            _percent(counts.percentage),
+            format_percent(counts.percentage),
         )
     console.print(teams)
     uncatalogued = report.uncatalogued
@@ -185,7 +190,3 @@ def render_completeness(console: Console, report: CompletenessReport) -> None:
         )
         for dangling in report.dangling:
             console.print(f"  {dangling.entity_ref}: {dangling.slug}", markup=False)
-
-
-def _percent(value: float | None) -> str:
-    return "n/a" if value is None else f"{value:.1f}%"

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 
+from scorecards.formats.scores import format_change, format_count, format_level, format_score
 from scorecards.records.results import Status
 from scorecards.reports.what_if import Average, Direction, LevelChange, WhatIf
 
@@ -18,11 +19,11 @@ ARROWS = {
     Direction.GONE: "gone",
     Direction.RENAMED: "renamed",
 }
-NONE = "none"
 MAX_ROWS = 50
 
 
-def render_markdown(report: WhatIf, max_rows: int = MAX_ROWS) -> str:
+def render_what_if_markdown(report: WhatIf, max_rows: int = MAX_ROWS) -> str:
+    """The what-if as a pull-request comment: summary, level changes, averages, errors, flips."""
     lines = [
         f"### Scorecards what-if: `{report.current_version}` → `{report.edited_version}`",
         "",
@@ -50,7 +51,12 @@ def render_markdown(report: WhatIf, max_rows: int = MAX_ROWS) -> str:
         lines += _table(("Entity", "In", "Error"), rows, max_rows)
     if report.check_flips:
         rows = [
-            (f"`{f.entity_ref}`", f"`{f.check_id}`", _status(f.before), _status(f.after))
+            (
+                f"`{f.entity_ref}`",
+                f"`{f.check_id}`",
+                format_result(f.before),
+                format_result(f.after),
+            )
             for f in report.check_flips
         ]
         lines += [
@@ -71,14 +77,11 @@ def summary_sentence(report: WhatIf) -> str:
         )
     drops, rises = len(report.drops), len(report.rises)
     other = len(report.level_changes) - drops - rises
-    parts = [
-        f"**{drops} level drop{_s(drops)}**",
-        f"{rises} rise{_s(rises)}",
-    ]
+    parts = [f"**{format_count(drops, 'level drop')}**", format_count(rises, "rise")]
     if other:
-        parts.append(f"{other} other level change{_s(other)}")
-    parts.append(f"{len(report.check_flips)} check result{_s(len(report.check_flips))} change")
-    parts.append(f"{len(report.new_errors)} new error{_s(len(report.new_errors))}")
+        parts.append(format_count(other, "other level change"))
+    parts.append(f"{format_count(len(report.check_flips), 'check result')} change")
+    parts.append(format_count(len(report.new_errors), "new error"))
     return (
         f"Evaluated {report.entities} entities against the stored facts: " + ", ".join(parts) + "."
     )
@@ -101,22 +104,22 @@ def _definition_lines(report: WhatIf) -> list[str]:
 
 
 def _level_row(change: LevelChange) -> tuple[str, ...]:
-    level = f"{change.before or NONE} → {change.after or NONE} {ARROWS[change.direction]}"
+    before, after = format_level(change.before), format_level(change.after)
+    level = f"{before} → {after} {ARROWS[change.direction]}"
     if change.direction is Direction.NEW:
-        level = f"{change.after or NONE} (newly applies)"
+        level = f"{after} (newly applies)"
     elif change.direction is Direction.GONE:
-        level = f"{change.before or NONE} (no longer applies)"
+        level = f"{before} (no longer applies)"
     return (
         f"`{change.scorecard_id}`",
         f"`{change.entity_ref}`",
         f"`{change.owner}`",
         level,
-        f"{_score(change.score_before)} → {_score(change.score_after)}",
+        f"{format_score(change.score_before)} → {format_score(change.score_after)}",
     )
 
 
 def _average_row(average: Average) -> tuple[str, ...]:
-    delta = average.delta
     entities = (
         str(average.entities_after)
         if average.entities_before == average.entities_after
@@ -126,9 +129,16 @@ def _average_row(average: Average) -> tuple[str, ...]:
         f"`{average.scorecard_id}`",
         "**whole catalog**" if average.owner is None else f"`{average.owner}`",
         entities,
-        _score(average.average_before),
-        _score(average.average_after),
-        "-" if delta is None else f"{delta:+.1f}",
+        *average_cells(average),
+    )
+
+
+def average_cells(average: Average) -> tuple[str, str, str]:
+    """An average's before, after and change, as every what-if table shows them."""
+    return (
+        format_score(average.average_before),
+        format_score(average.average_after),
+        format_change(average.delta),
     )
 
 
@@ -141,17 +151,10 @@ def _table(header: Sequence[str], rows: Iterable[tuple[str, ...]], max_rows: int
     return [*lines, ""]
 
 
-def _status(status: Status | None) -> str:
+def format_result(status: Status | None) -> str:
+    """A check result before or after the edit; `(no such check)` where the check is not defined."""
     return "(no such check)" if status is None else status.value
-
-
-def _score(value: float | None) -> str:
-    return "-" if value is None else f"{value:.1f}"
 
 
 def _cell(text: str) -> str:
     return " ".join(text.split()).replace("|", "\\|")
-
-
-def _s(count: int) -> str:
-    return "" if count == 1 else "s"

@@ -13,7 +13,7 @@ import pytest
 from pydantic import SecretStr
 
 from scorecards.settings import Settings
-from scorecards.sources.github.organisations import collect_organizations
+from scorecards.sources.collection import collect_organizations
 from scorecards.stores.sqlite import SQLiteStore
 from tests.api.conftest import ApiServer, start_server
 from tests.conftest import NOW, REPO_ROOT

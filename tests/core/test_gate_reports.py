@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 
 from scorecards.gate import Decision, GateCheck, GateDecision, Threshold
-from scorecards.gate.reports import render_github_commands, render_markdown, render_text
+from scorecards.gate.reports import render_github_commands, render_job_summary, render_text
 from scorecards.gate.sarif import render_sarif
 from scorecards.records.results import Status
 from tests.conftest import NOW
@@ -65,7 +65,7 @@ def test_passing_gate_ends_with_a_notice() -> None:
 
 
 def test_job_summary_escapes_table_cells() -> None:
-    row = render_markdown(decision()).splitlines()[-3]
+    row = render_job_summary(decision()).splitlines()[-3]
     assert row == (
         "| ❌ fail | Owner, team: set (`has-owner`) | 100% missing \\| line one<br>line two "
         "| Set spec.owner \\| see docs |"

@@ -13,7 +13,7 @@ from scorecards.records.entities import normalize_entity
 from scorecards.records.facts import FactSnapshot
 from scorecards.records.results import Status
 from scorecards.reports.what_if import NO_OWNER, Direction, WhatIf, what_if
-from scorecards.reports.what_if_report import render_markdown
+from scorecards.reports.what_if_report import render_what_if_markdown
 from tests.conftest import NOW
 
 Load = Callable[..., Definitions]
@@ -194,7 +194,7 @@ def test_the_report_is_plain_json_data(load: Load) -> None:
 
 
 def test_the_markdown_report_shows_each_drop_with_its_owner(load: Load) -> None:
-    text = render_markdown(compare(load, pack(10), pack(20)))
+    text = render_what_if_markdown(compare(load, pack(10), pack(20)))
     assert "**1 level drop**" in text
     assert (
         "| `maturity` | `component:default/short` | `group:default/team-a` | Silver → Bronze ▼ |"
@@ -206,6 +206,6 @@ def test_the_markdown_report_stops_long_sections_and_says_how_many_were_left_out
     load: Load,
 ) -> None:
     report = compare(load, pack(10), pack(100))
-    text = render_markdown(report, max_rows=1)
+    text = render_what_if_markdown(report, max_rows=1)
     assert len(report.check_flips) == 3
     assert "… and 2 more (`--format json` lists them all)." in text

@@ -14,6 +14,8 @@ from datetime import date
 from hashlib import sha1
 from html import escape
 
+from scorecards.formats.scores import format_quantity
+
 LEVEL_COLORS = {
     "gold": "#c9a227",
     "silver": "#9aa5b1",
@@ -80,7 +82,7 @@ def bar_chart(
         h = bar.value * scale
         x = left + index * slot + gap / 2
         y = top + plot_h - h
-        tip = f"{bar.label}: {_number(bar.value)}{unit}"
+        tip = f"{bar.label}: {format_quantity(bar.value)}{unit}"
         rect = (
             f'<rect class="bar" x="{_n(x)}" y="{_n(y)}" width="{_n(slot - gap)}" '
             f'height="{_n(h)}" fill="{PALETTE[0]}"><title>{escape(tip)}</title></rect>'
@@ -91,7 +93,7 @@ def bar_chart(
             f'<text x="{_n(label_x)}" y="{_n(top + plot_h + 14)}" text-anchor="middle" '
             f'font-size="10">{escape(bar.label)}</text>'
         )
-    summary = ", ".join(f"{b.label}: {_number(b.value)}{unit}" for b in bars) or NO_DATA
+    summary = ", ".join(f"{b.label}: {format_quantity(b.value)}{unit}" for b in bars) or NO_DATA
     return _svg(width, height, title, summary, parts)
 
 
@@ -130,7 +132,7 @@ def stacked_bars(
             total += segment.value
             if w <= 0:
                 continue
-            tip = f"{row.label}, {segment.label}: {_number(segment.value)}"
+            tip = f"{row.label}, {segment.label}: {format_quantity(segment.value)}"
             parts.append(
                 f'<rect class="segment" x="{_n(x)}" y="{y}" width="{_n(w)}" '
                 f'height="{row_height}" fill="{escape(segment.color)}">'
@@ -139,7 +141,7 @@ def stacked_bars(
             x += w
         parts.append(
             f'<text x="{_n(x + 4)}" y="{_n(y + row_height * 0.7)}" font-size="11">'
-            f"{_number(total)}</text>"
+            f"{format_quantity(total)}</text>"
         )
     keys = dict.fromkeys((s.label, s.color) for r in rows for s in r.segments)
     if keys:
@@ -148,7 +150,7 @@ def stacked_bars(
         height += LEGEND_HEIGHT * legend_rows
     summary = (
         "; ".join(
-            f"{r.label}: " + ", ".join(f"{s.label} {_number(s.value)}" for s in r.segments)
+            f"{r.label}: " + ", ".join(f"{s.label} {format_quantity(s.value)}" for s in r.segments)
             for r in rows
         )
         or NO_DATA
@@ -213,7 +215,7 @@ def line_chart(
             f'stroke-width="2"><title>{escape(line.label)}</title></polyline>'
         )
         for day, value in line.points:
-            tip = f"{line.label}, {day.isoformat()}: {_number(value)}{unit}"
+            tip = f"{line.label}, {day.isoformat()}: {format_quantity(value)}{unit}"
             parts.append(
                 f'<circle cx="{_n(x_of(day))}" cy="{_n(y_of(value))}" r="2.5" fill="{color}">'
                 f"<title>{escape(tip)}</title></circle>"
@@ -255,7 +257,8 @@ def _describe_series(line: Series, unit: str) -> str:
     if not line.points:
         return f"{line.label}: {NO_DATA}"
     (d0, v0), (d1, v1) = line.points[0], line.points[-1]
-    return f"{line.label}: {_number(v0)}{unit} on {d0} to {_number(v1)}{unit} on {d1}"
+    first, last = format_quantity(v0), format_quantity(v1)
+    return f"{line.label}: {first}{unit} on {d0} to {last}{unit} on {d1}"
 
 
 def _axes(left: int, top: int, plot_w: int, plot_h: int, highest: float, unit: str) -> list[str]:
@@ -265,7 +268,7 @@ def _axes(left: int, top: int, plot_w: int, plot_h: int, highest: float, unit: s
         f'<line x1="{left}" y1="{top}" x2="{left}" y2="{base}" stroke="#888"/>',
         f'<text x="{left - 4}" y="{base}" text-anchor="end" font-size="10">0</text>',
         f'<text x="{left - 4}" y="{top + 8}" text-anchor="end" font-size="10">'
-        f"{_number(highest)}{escape(unit)}</text>",
+        f"{format_quantity(highest)}{escape(unit)}</text>",
     ]
 
 
@@ -287,10 +290,6 @@ def _linked(element: str, href: str | None) -> str:
 
 def _shorten(text: str, limit: int) -> str:
     return text if len(text) <= limit else text[: limit - 1] + "…"
-
-
-def _number(value: float) -> str:
-    return f"{value:g}" if value == int(value) else f"{value:.1f}"
 
 
 def _n(value: float) -> str:

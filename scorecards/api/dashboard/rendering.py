@@ -10,13 +10,14 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from datetime import datetime
-from functools import cache
+from functools import cache, partial
 from typing import Any
 from urllib.parse import quote, urlencode, urlsplit
 
 from jinja2 import Environment, PackageLoader, StrictUndefined
 
 from scorecards.api.dashboard.charts import level_color
+from scorecards.formats.scores import format_change, format_score, trend_of
 from scorecards.records.refs import parse_ref
 
 EMPTY = "\N{EN DASH}"  # shown for a missing value
@@ -32,16 +33,6 @@ def list_path(**filters: str | float | None) -> str:
     """The entity list filtered by the given query values (None values left out)."""
     query = {key: str(value) for key, value in filters.items() if value is not None}
     return "/entities" + (f"?{urlencode(query)}" if query else "")
-
-
-def format_score(value: float | None) -> str:
-    return EMPTY if value is None else f"{value:.1f}"
-
-
-def format_change(value: float | None) -> str:
-    if value is None:
-        return EMPTY
-    return f"{value:+.1f}"
 
 
 def format_moment(value: datetime | None) -> str:
@@ -73,8 +64,9 @@ def environment() -> Environment:
         lstrip_blocks=True,
     )
     env.filters.update(
-        score=format_score,
-        change=format_change,
+        score=partial(format_score, missing=EMPTY),
+        change=partial(format_change, missing=EMPTY),
+        trend=trend_of,
         moment=format_moment,
         short_ref=short_ref,
         entity_path=entity_path,

@@ -28,7 +28,7 @@ from scorecards.engine.loading import load_definitions
 from scorecards.errors import DefinitionsError
 from scorecards.formats.timeutil import utcnow
 from scorecards.reports.what_if import what_if_over_store
-from scorecards.reports.what_if_report import render_markdown
+from scorecards.reports.what_if_report import render_what_if_markdown
 
 router = api_router(
     prefix="/api/v1", tags=["what-if"], dependencies=[Depends(require(Action.WHAT_IF))]
@@ -102,7 +102,7 @@ def compare(request: WhatIfRequest, context: ApiContext) -> dict[str, Any] | Saf
             raise _invalid(exc, folder) from None
     report = what_if_over_store(context.store, context.definitions.current, edited, now)
     if request.format == "markdown":
-        return SafeTextResponse(render_markdown(report), media_type="text/markdown")
+        return SafeTextResponse(render_what_if_markdown(report), media_type="text/markdown")
     return report.to_dict()
 
 

@@ -22,14 +22,13 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from scorecards.definitions.compiled import Check, Definitions, Scorecard
+from scorecards.definitions.compiled import Check, Definitions, LevelRule, Scorecard
 from scorecards.definitions.fact_schemas import (
     evaluation_fact_values,
     flatten_values,
     source_fact_schema,
     value_type,
 )
-from scorecards.engine.scoring import LevelRule
 from scorecards.formats.timeutil import format_timestamp
 from scorecards.records.fact_schemas import FactSchemaSpec
 from scorecards.records.facts import RESULTS_SOURCE
