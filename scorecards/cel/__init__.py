@@ -264,6 +264,18 @@ def is_bool(value: Any) -> bool:
     return value is True or value is False
 
 
+def run_predicate(expression: Expression, activation: Activation, what: str) -> bool | str:
+    """A predicate's answer (applies, rule): True or False, or the error text when it
+    raised or did not return a bool (one line, at most 300 characters)."""
+    try:
+        value = expression.evaluate(activation)
+    except CelEvaluationError as exc:
+        return shorten(f"{what} raised: {exc}")
+    if value is True or value is False:
+        return value
+    return f"{what} must return bool, got {type_name(value)}"
+
+
 __all__ = [
     "COST_LIMIT",
     "ENTITY_SECONDS",
@@ -275,6 +287,7 @@ __all__ = [
     "compile_expression",
     "is_bool",
     "make_activation",
+    "run_predicate",
     "to_python",
     "type_name",
 ]

@@ -14,8 +14,16 @@ from scorecards.definitions.specs import (
     ScorecardSpec,
     SourceSpec,
 )
-from scorecards.engine.scoring import LevelRule
 from scorecards.errors import Problem
+
+
+@dataclass(frozen=True, slots=True)
+class LevelRule:
+    """A scorecard level as compiled: its name, the checks it needs, its least score."""
+
+    name: str
+    checks: tuple[str, ...] = ()
+    min_score: float | None = None
 
 
 @dataclass(frozen=True)

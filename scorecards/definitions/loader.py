@@ -22,6 +22,7 @@ from scorecards.definitions.compiled import (
     Check,
     Definitions,
     Exemption,
+    LevelRule,
     Scorecard,
     Source,
 )
@@ -41,7 +42,6 @@ from scorecards.definitions.specs import (
     ScorecardSpec,
     SourceSpec,
 )
-from scorecards.engine.scoring import LevelRule
 from scorecards.errors import CatalogError, Problem
 from scorecards.records.refs import normalize_ref
 

@@ -1,4 +1,4 @@
-"""The YAML definitions format (DESIGN section 2) as pydantic models.
+"""The YAML definitions format (docs/architecture.md §3) as pydantic models.
 
 These validate what users write: unknown keys are errors, ids are kebab-case,
 severities, weights, scores and dates are checked. CEL is compiled later, by
@@ -10,6 +10,7 @@ from __future__ import annotations
 from datetime import date, datetime, timedelta
 from typing import Annotated, Any, Literal
 
+from cronsim import CronSim, CronSimError
 from pydantic import (
     AfterValidator,
     BaseModel,
@@ -29,6 +30,25 @@ Id = Annotated[str, Field(pattern=r"^[a-z0-9]+(-[a-z0-9]+)*$", max_length=100)]
 Severity = Literal["critical", "high", "medium", "low"]
 SEVERITY_WEIGHTS: dict[str, float] = {"critical": 10.0, "high": 7.5, "medium": 5.0, "low": 2.5}
 TOP_LEVEL_KEYS = ("checks", "scorecards", "campaigns", "exemptions", "sources")
+
+
+def check_cron(expression: str) -> None:
+    """ValueError saying what is wrong when `expression` is not a 5-field cron schedule.
+
+    Checked with cronsim, not Celery's crontab (which beat schedules with): reading
+    definitions must not import Celery. cronsim is also stricter, refusing a
+    schedule that never fires (`0 0 31 2 *`).
+    """
+    fields = expression.split()
+    if len(fields) != 5:
+        raise ValueError(
+            f"schedule '{expression}' has {len(fields)} fields; cron needs 5: "
+            "minute hour day-of-month month day-of-week, e.g. '0 */6 * * *'"
+        )
+    try:
+        CronSim(expression, datetime(2000, 1, 1))
+    except CronSimError as exc:
+        raise ValueError(f"schedule '{expression}' is not valid cron: {exc}") from None
 
 
 class Spec(BaseModel):
@@ -180,9 +200,7 @@ class SourceSpec(Spec):
     @classmethod
     def _schedule_is_cron(cls, value: str | None) -> str | None:
         if value is not None:
-            from scorecards.runs.schedules import parse_cron
-
-            parse_cron(value)
+            check_cron(value)
         return value
 
     @model_validator(mode="after")

@@ -1,18 +1,11 @@
-"""Scores and levels from check statuses (DESIGN section 3). Pure functions."""
+"""Scores and levels from check statuses (docs/architecture.md §4). Pure functions."""
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass
 
+from scorecards.definitions.compiled import LevelRule
 from scorecards.records.results import COUNTED, COUNTS_FOR, SATISFIES_LEVEL, Status
-
-
-@dataclass(frozen=True, slots=True)
-class LevelRule:
-    name: str
-    checks: tuple[str, ...] = ()
-    min_score: float | None = None
 
 
 def compute_score(weighted: Iterable[tuple[Status, float]]) -> float | None:

@@ -1,4 +1,4 @@
-"""Scores and levels (DESIGN section 3): weights, the formula, and the level rules."""
+"""Scores and levels (docs/architecture.md §4): weights, the formula, and the level rules."""
 
 from __future__ import annotations
 
@@ -7,9 +7,9 @@ from typing import Any
 
 import pytest
 
-from scorecards.definitions.compiled import Definitions
+from scorecards.definitions.compiled import Definitions, LevelRule
 from scorecards.engine.evaluation import evaluate_entity
-from scorecards.engine.scoring import LevelRule, compute_level, compute_score
+from scorecards.engine.scoring import compute_level, compute_score
 from scorecards.records.entities import normalize_entity
 from scorecards.records.results import ScorecardResult, Status
 from tests.conftest import NOW

@@ -7,7 +7,8 @@ from dataclasses import dataclass
 from hypothesis import given
 from hypothesis import strategies as st
 
-from scorecards.engine.scoring import LevelRule, compute_level, compute_score
+from scorecards.definitions.compiled import LevelRule
+from scorecards.engine.scoring import compute_level, compute_score
 from scorecards.records.results import Status
 
 # Quarter steps keep every sum exact in binary floating point, so reordering

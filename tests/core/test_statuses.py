@@ -1,4 +1,4 @@
-"""Each status of DESIGN section 3, and what every check result carries."""
+"""Each status of docs/architecture.md §4, and what every check result carries."""
 
 from __future__ import annotations
 

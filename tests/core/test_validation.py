@@ -1,4 +1,4 @@
-"""Every kind of definitions problem, reported as `file:line: kind 'id': what` (DESIGN section 2)."""
+"""Every kind of definitions problem, reported as `file:line: kind 'id': what` (docs/architecture.md §3)."""
 
 from __future__ import annotations
 
