@@ -14,15 +14,15 @@ from typing import Any
 from scorecards.cel import (
     ENTITY_SECONDS,
     Activation,
-    is_bool,
     make_activation,
+    run_predicate,
     to_python,
-    type_name,
 )
 from scorecards.definitions.compiled import Check, Definitions, Scorecard
 from scorecards.engine.scoring import compute_level, compute_score, count_statuses
 from scorecards.errors import CelEvaluationError
-from scorecards.formats.timeutil import describe_age, format_duration, format_timestamp
+from scorecards.formats.timeutil import describe_age, format_duration, format_timestamp, utcnow
+from scorecards.records.entities import normalize_entity
 from scorecards.records.facts import FactSnapshot
 from scorecards.records.refs import entity_ref
 from scorecards.records.results import (
@@ -71,6 +71,27 @@ def evaluate_entity(
     return EntityEvaluation(ref, now, definitions.version, results, scorecards)
 
 
+def evaluate(
+    definitions: Definitions,
+    entity: Mapping[str, Any],
+    facts: Mapping[str, Mapping[str, Any] | FactSnapshot] | None = None,
+    now: datetime | None = None,
+) -> EntityEvaluation:
+    """Every check and scorecard of `definitions` for one entity, as a library call.
+
+    `entity` is the entity as Backstage serves it (or as catalog-info.yaml holds it);
+    it is checked and completed here as the catalog does (CatalogError when it is
+    not an entity). `facts` maps a source id to that source's fact values (collected
+    `now`), or to a FactSnapshot with its own time. `now` defaults to the current time.
+    """
+    moment = now if now is not None else utcnow()
+    snapshots = {
+        source: value if isinstance(value, FactSnapshot) else FactSnapshot(moment, value)
+        for source, value in (facts or {}).items()
+    }
+    return evaluate_entity(definitions, normalize_entity(entity), snapshots, moment)
+
+
 def evaluate_entities(
     definitions: Definitions,
     entities: Iterable[Mapping[str, Any]],
@@ -89,7 +110,7 @@ def evaluate_check(
     facts: Mapping[str, FactSnapshot],
     now: datetime,
 ) -> CheckResult:
-    """One (entity, check) status, following DESIGN section 3 in order."""
+    """One (entity, check) status, following docs/architecture.md §4 in order."""
     return _evaluate_check(definitions, check, ref, activation, facts, _stamps(facts), now)
 
 
@@ -156,19 +177,6 @@ def score_scorecard(
     score = compute_score(weighted)
     level = compute_level(scorecard.levels, statuses, score)
     return ScorecardResult(scorecard.id, score, level, count_statuses(s for s, _ in weighted))
-
-
-def run_predicate(expression: Any, activation: Activation, what: str) -> bool | str:
-    """True/False, or the error text when it raised or did not return a bool."""
-    try:
-        value = expression.evaluate(activation)
-    except CelEvaluationError as exc:
-        return short_message(f"{what} raised: {exc}") or what
-    if value is True or value is False:
-        return value
-    if not is_bool(value):
-        return f"{what} must return bool, got {type_name(value)}"
-    return bool(value)
 
 
 def _missing_facts(

@@ -22,7 +22,7 @@ import json
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, Self
 
 from scorecards.errors import StoreError
 from scorecards.formats.timeutil import parse_timestamp
@@ -232,6 +232,12 @@ class Store(abc.ABC):
     @abc.abstractmethod
     def ping(self) -> None:
         """Raise StoreError when the store cannot be reached."""
+
+    def __enter__(self) -> Self:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.close()
 
     def close(self) -> None:  # noqa: B027 - optional for stores without resources
         """Release connections."""
