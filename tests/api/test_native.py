@@ -43,6 +43,21 @@ def test_entities_are_paged_by_limit_and_offset(api):
     assert page["total"] == len(everything)
 
 
+def test_entities_list_every_check_status_when_asked(api, evaluations):
+    page = get(api, "/api/v1/entities", checks="true", limit=500)
+    listed = {item["ref"]: item["checks"] for item in page["items"]}
+    assert {ref: listed[ref] for ref in evaluations} == {
+        ref: [{"id": r.check_id, "status": r.status.value} for r in e.checks]
+        for ref, e in evaluations.items()
+    }
+    assert {c["status"] for c in listed[PAYMENTS]} <= {"pass", "skip"}
+
+
+def test_entities_leave_check_statuses_out_unless_asked(api):
+    page = get(api, "/api/v1/entities", limit=5)
+    assert all("checks" not in item for item in page["items"])
+
+
 def test_entities_filter_by_kind_ignoring_case(api):
     page = get(api, "/api/v1/entities", kind="API", limit=500)
     assert page["total"] > 0

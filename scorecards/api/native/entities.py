@@ -17,8 +17,9 @@ from scorecards.api.native.explanations import (
     scorecard_definition,
 )
 from scorecards.api.routing import api_router
+from scorecards.definitions.compiled import Definitions
 from scorecards.errors import CatalogError
-from scorecards.records.entities import owner_ref
+from scorecards.records.entities import Entity, owner_ref
 from scorecards.records.refs import normalize_ref
 from scorecards.records.results import EntityEvaluation
 from scorecards.reports.summaries import NO_LEVEL
@@ -40,6 +41,11 @@ def list_entities(
         default=None,
         max_length=100,
         description="Level reached (in `scorecard` if given, else in any); `none` for no level",
+    ),
+    checks: bool = Query(
+        default=False,
+        description="Add each entity's check statuses (`checks: [{id, status}]`), so one "
+        "page of requests reads every result in bulk",
     ),
     limit: int = Query(default=50, ge=1, le=500),
     offset: int = Query(default=0, ge=0, le=10_000_000),
@@ -74,7 +80,7 @@ def list_entities(
         "limit": limit,
         "offset": offset,
         "items": [
-            entity_summary(ref, documents.get(ref), page_evaluations.get(ref), definitions)
+            _listed(ref, documents.get(ref), page_evaluations.get(ref), definitions, checks)
             for ref in page
         ],
     }
@@ -141,6 +147,20 @@ def get_check(check_id: str, context: ApiContext = Depends(get_context)) -> dict
     if check is None:
         raise ApiError(404, f"no check '{check_id}' — GET /api/v1/checks lists them")
     return check_definition(check)
+
+
+def _listed(
+    ref: str,
+    entity: Entity | None,
+    evaluation: EntityEvaluation | None,
+    definitions: Definitions,
+    with_checks: bool,
+) -> dict[str, Any]:
+    item = entity_summary(ref, entity, evaluation, definitions)
+    if with_checks:
+        results = evaluation.checks if evaluation else []
+        item["checks"] = [{"id": r.check_id, "status": r.status.value} for r in results]
+    return item
 
 
 def _matches_level(evaluation: EntityEvaluation, scorecard: str | None, level: str | None) -> bool:
