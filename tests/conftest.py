@@ -13,6 +13,9 @@ import pytest
 from scorecards.definitions.compiled import Definitions
 from scorecards.engine.loading import load_definitions
 
+# PostgreSQL fixtures (a database per session, a schema per test) for every folder.
+pytest_plugins = ["tests.postgresql_server"]
+
 REPO_ROOT = Path(__file__).resolve().parent.parent
 NOW = datetime(2026, 11, 25, 12, 0, tzinfo=UTC)
 

@@ -22,10 +22,11 @@ __all__ = [
 
 
 def open_store(url: str, retention: Retention | None = None, *, create: bool = True) -> Store:
-    """`sqlite:///relative/path.db`, `sqlite:////absolute/path.db` or `redis://host:port/db`.
+    """`sqlite:///relative/path.db`, `sqlite:////absolute/path.db`, `redis://host:port/db`
+    or `postgresql://user@host:port/database[?schema=NAME]`.
 
-    With `create=False` (commands that only read) a SQLite file that does not exist
-    is a StoreError saying so, and neither the file nor its folder is made.
+    With `create=False` (commands that only read) a SQLite file that does not exist, or
+    a PostgreSQL schema without a store, is a StoreError saying so, and nothing is made.
     """
     scheme = urlparse(url).scheme
     if scheme == "sqlite":
@@ -42,6 +43,13 @@ def open_store(url: str, retention: Retention | None = None, *, create: bool = T
         except ImportError as exc:
             raise ConfigurationError("the Redis store is not available in this build") from exc
         return RedisStore(url, retention)
+    if scheme in ("postgresql", "postgres"):
+        try:
+            from scorecards.stores.postgresql import PostgreSQLStore
+        except ImportError as exc:
+            raise ConfigurationError("the PostgreSQL store is not available in this build") from exc
+        return PostgreSQLStore(url, retention, create=create)
     raise ConfigurationError(
-        f"store URL '{url}' has an unknown scheme '{scheme}' — use sqlite:///path.db or redis://host:6379/0"
+        f"store URL '{url}' has an unknown scheme '{scheme}' — use sqlite:///path.db, "
+        "redis://host:6379/0 or postgresql://user@host:5432/database"
     )

@@ -396,9 +396,9 @@ def test_a_flag_beats_the_environment(tmp_path: Path) -> None:
 
 
 def test_an_unknown_store_scheme_exits_2_with_the_accepted_forms(tmp_path: Path) -> None:
-    process = small_run(tmp_path, "--store", "postgres://localhost/scores")
+    process = small_run(tmp_path, "--store", "mysql://localhost/scores")
     assert process.returncode == 2
-    assert "unknown scheme 'postgres'" in process.stderr
+    assert "unknown scheme 'mysql'" in process.stderr
     assert "sqlite:///path.db" in process.stderr
 
 

@@ -2,7 +2,8 @@
 
 SQLite stores live in a file under tmp_path. Redis stores use the session's
 private redis-server (never the shared 6379), each test under its own key
-prefix, and delete their keys afterwards.
+prefix, and delete their keys afterwards. PostgreSQL stores use a fresh schema
+of the session's test database (tests/postgresql_server.py), dropped afterwards.
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ import pytest
 import redis
 
 from scorecards.stores import Retention, Store
+from scorecards.stores.postgresql import PostgreSQLStore
 from scorecards.stores.redis import RedisStore
 from scorecards.stores.sqlite import SQLiteStore
 from tests.conftest import RedisServer, free_port
@@ -22,7 +24,9 @@ from tests.conftest import RedisServer, free_port
 MakeStore = Callable[..., Store]
 
 
-@pytest.fixture(params=["sqlite", "redis"])
+@pytest.fixture(
+    params=["sqlite", "redis", pytest.param("postgresql", marks=pytest.mark.postgresql)]
+)
 def store_kind(request: pytest.FixtureRequest) -> str:
     return str(request.param)
 
@@ -38,11 +42,15 @@ def make_store(
     if store_kind == "redis":
         server: RedisServer = request.getfixturevalue("redis_server")
         url = f"{server.url}?prefix={prefix}"
+    elif store_kind == "postgresql":
+        url = request.getfixturevalue("postgresql_url")
 
     def make(retention: Retention | None = None) -> Store:
         store: Store
         if store_kind == "sqlite":
             store = SQLiteStore(tmp_path / "store.db", retention)
+        elif store_kind == "postgresql":
+            store = PostgreSQLStore(url, retention)
         else:
             store = RedisStore(url, retention)
         opened.append(store)
@@ -66,12 +74,17 @@ def store(make_store: MakeStore) -> Store:
 
 @pytest.fixture
 def unreachable_store(store_kind: str, tmp_path: Path) -> Iterator[Store]:
-    """A store whose backing service is gone: a closed SQLite file, a Redis port nobody serves."""
+    """A store whose backing service is gone: a closed SQLite file, a Redis or
+    PostgreSQL port nobody serves."""
     store: Store
     if store_kind == "sqlite":
         store = SQLiteStore(tmp_path / "gone.db")
         store.close()
         yield store
+    elif store_kind == "postgresql":
+        store = PostgreSQLStore(f"postgresql://postgres@127.0.0.1:{free_port()}/postgres")
+        yield store
+        store.close()
     else:
         store = RedisStore(f"redis://127.0.0.1:{free_port()}/0")
         yield store
