@@ -6,6 +6,7 @@ The config file is `scorecards.yaml` in the working folder, or the file named by
 
 from __future__ import annotations
 
+import difflib
 import os
 from importlib.resources.abc import Traversable
 from pathlib import Path
@@ -19,7 +20,8 @@ from pydantic_settings import (
     YamlConfigSettingsSource,
 )
 
-from scorecards.formats.yamlfile import load_located
+from scorecards.errors import ConfigurationError
+from scorecards.formats.yamlfile import LocatedDict, line_of, load_located
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_STORE_URL = "sqlite:///.scorecards/scorecards.db"
@@ -33,6 +35,12 @@ def bundled(relative: str) -> str:
     return str(PROJECT_ROOT / relative)
 
 
+def bundled_if_present(relative: str) -> str | None:
+    """`bundled(relative)`, or None when there is neither a local nor a bundled copy."""
+    found = bundled(relative)
+    return found if Path(found).exists() else None
+
+
 def config_file() -> Path:
     """The settings file: `SCORECARDS_CONFIG`, else scorecards.yaml in the working folder."""
     return Path(os.environ.get("SCORECARDS_CONFIG", "scorecards.yaml"))
@@ -43,7 +51,8 @@ class Settings(BaseSettings):
 
     catalog: str = Field(default_factory=lambda: bundled("examples/catalog"))
     definitions: str = Field(default_factory=lambda: bundled("checks"))
-    facts: str | None = Field(default_factory=lambda: bundled("examples/facts"))
+    # None when absent: no fact files is a valid setup, while a folder asked for must exist.
+    facts: str | None = Field(default_factory=lambda: bundled_if_present("examples/facts"))
     store_url: str = DEFAULT_STORE_URL
     broker_url: str | None = None
     batch_size: int = Field(default=500, ge=1, le=100_000)
@@ -108,7 +117,22 @@ class _ConfigFileSource(YamlConfigSettingsSource):
 
     def _read_file(self, file_path: Path | Traversable) -> dict[str, Any]:
         document: dict[str, Any] = load_located(file_path.read_text(encoding="utf-8")) or {}
+        if isinstance(document, LocatedDict):
+            _refuse_unknown_keys(document, file_path)
         return document
+
+
+def _refuse_unknown_keys(document: LocatedDict, path: Path | Traversable) -> None:
+    """A typo'd key would otherwise be ignored and its setting silently left at its default."""
+    names = list(Settings.model_fields)
+    for key in document:
+        if str(key).lower() in Settings.model_fields:
+            continue
+        close = difflib.get_close_matches(str(key).lower(), names, n=1)
+        hint = f"did you mean '{close[0]}'?" if close else "see the README's settings table"
+        raise ConfigurationError(
+            f"{path}:{line_of(document, (key,))}: unknown setting '{key}' — {hint}"
+        )
 
 
 def load_settings(**flags: Any) -> Settings:

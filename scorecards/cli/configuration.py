@@ -22,7 +22,7 @@ from pydantic_core import ErrorDetails
 from pydantic_settings import SettingsError
 
 from scorecards.errors import ConfigurationError
-from scorecards.settings import Settings, config_file, load_settings
+from scorecards.settings import PROJECT_ROOT, Settings, config_file, load_settings
 
 ENV_PREFIX = "SCORECARDS_"
 # Flags whose name is not the setting's, dashed.
@@ -199,3 +199,45 @@ def _describe_file_shape(exc: Exception) -> str:
         f"{path}:1: the settings file must be a mapping of `name: value` lines, not {kind} — "
         "e.g. store_url: sqlite:///scores.db"
     )
+
+
+# Settings whose default is the bundled demo, with what a user sets instead, in the order shown.
+DEMO_PARTS = {
+    "catalog": "catalog",
+    "facts": "fact files",
+    "definitions": "definitions",
+}
+
+
+def setting_origin(name: str, flags: dict[str, Any]) -> str:
+    """Where the value of setting `name` came from: its flag, its variable or the file:line."""
+    return _source(name, flags)
+
+
+def demo_notice(settings: Settings, names: tuple[str, ...], *, has_flags: bool) -> str | None:
+    """One line saying which of `names` are the bundled demo's, and how to use your own;
+    None when the user set them all.
+
+    A setting counts as the demo's when nothing set it (flag, variable or file): its
+    default then is the bundled example in a clone (scorecards/settings.py `bundled`).
+    """
+    demo = [name for name in names if _is_demo(settings, name)]
+    if not demo:
+        return None
+    parts = ", ".join(f"{DEMO_PARTS[name]} {getattr(settings, name)}" for name in demo)
+    keys = ", ".join(f"{name}:" for name in demo)
+    if has_flags:
+        how = ", ".join(f"--{name}" for name in demo) + f", or {keys} in {config_file()}"
+    else:
+        variables = ", ".join(f"{ENV_PREFIX}{name.upper()}" for name in demo)
+        how = f"{variables}, or {keys} in {config_file()}"
+    return f"note: using the bundled demo ({parts}) — for your own, set {how}"
+
+
+def _is_demo(settings: Settings, name: str) -> bool:
+    value = getattr(settings, name)
+    if name in settings.model_fields_set or value is None:
+        return False
+    if name == "catalog" and settings.backstage_url:
+        return False
+    return Path(value).resolve().is_relative_to(PROJECT_ROOT)

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import json
 import os
-from typing import Annotated
+from pathlib import Path
+from typing import Annotated, Any
 from urllib.parse import urlparse
 
 import typer
@@ -23,7 +24,7 @@ from scorecards.cli import (
     render,
     user_errors,
 )
-from scorecards.cli.configuration import load_cli_settings
+from scorecards.cli.configuration import demo_notice, load_cli_settings, setting_origin
 from scorecards.cli.runs import (
     DEFAULT_WAIT_SECONDS,
     is_distributed,
@@ -32,7 +33,7 @@ from scorecards.cli.runs import (
 )
 from scorecards.definitions.compiled import Definitions
 from scorecards.engine.loading import load_definitions
-from scorecards.errors import DefinitionsError
+from scorecards.errors import ConfigurationError, DefinitionsError
 from scorecards.formats.timeutil import utcnow
 from scorecards.records.entities import Entity
 from scorecards.records.refs import entity_ref, normalize_ref
@@ -106,15 +107,18 @@ def run(
 ) -> None:
     """Collect, evaluate and store scores for every catalog entity."""
     with user_errors():
-        settings = load_cli_settings(
-            catalog=catalog,
-            definitions=definitions_folder,
-            store_url=store,
-            facts=facts,
-            batch_size=batch_size,
-            broker_url=broker,
-            prune_missing_entities=prune,
-        )
+        flags: dict[str, Any] = {
+            "catalog": catalog,
+            "definitions": definitions_folder,
+            "store_url": store,
+            "facts": facts,
+            "batch_size": batch_size,
+            "broker_url": broker,
+            "prune_missing_entities": prune,
+        }
+        settings = load_cli_settings(**flags)
+        _check_facts_folder(settings, flags)
+        note_demo(settings, ("catalog", "facts", "definitions"))
         on_workers = is_distributed(settings, distributed)
         if full and on_workers:
             err.print(
@@ -144,6 +148,26 @@ def run(
         if finished.errors:
             for error in finished.errors:
                 err.print(f"error: {error}", markup=False)
+
+
+def note_demo(settings: Settings, names: tuple[str, ...], *, has_flags: bool = True) -> None:
+    """Say once, on stderr, when the bundled demo is what is being scored."""
+    notice = demo_notice(settings, names, has_flags=has_flags)
+    if notice is not None:
+        err.print(notice, markup=False)
+
+
+def _check_facts_folder(settings: Settings, flags: dict[str, Any]) -> None:
+    """A facts folder asked for must exist: a typo would silently drop every file fact
+    and collapse the scores that read them."""
+    folder = settings.facts
+    if folder is None or Path(folder).is_dir():
+        return
+    what = "is not a folder" if Path(folder).exists() else "does not exist"
+    raise ConfigurationError(
+        f"{setting_origin('facts', flags)}: the facts folder '{folder}' {what} — "
+        "give a folder of fact files (*.yaml, *.yml, *.json), or leave the setting out"
+    )
 
 
 def _check_store(settings: Settings) -> None:
@@ -185,6 +209,7 @@ def score(
     """Explain one entity's scores: every scorecard, every check, why, and how to fix."""
     with user_errors():
         settings = load_cli_settings(definitions=definitions_folder, store_url=store)
+        note_demo(settings, ("definitions",))
         definitions: Definitions = load_definitions(settings.definitions, run_tests=False)
         ref = normalize_ref(entity, default_kind="component")
         stored = open_configured_store(settings)

@@ -8,6 +8,7 @@ import typer
 
 from scorecards.cli import DefinitionsOption, StoreOption, app, err, user_errors
 from scorecards.cli.configuration import load_cli_settings
+from scorecards.cli.core import note_demo
 
 
 @app.command()
@@ -22,7 +23,8 @@ def serve(
     store: StoreOption = None,
     log_level: Annotated[str, typer.Option("--log-level", help="uvicorn log level.")] = "info",
 ) -> None:
-    """Serve the Tech Insights-compatible API, the native API, /healthz and /metrics."""
+    """Serve the dashboard (http://127.0.0.1:8321/), the Tech Insights-compatible and native
+    APIs (/docs), /healthz and /metrics."""
     import uvicorn
 
     from scorecards.api import create_app
@@ -32,6 +34,7 @@ def serve(
             host=host, port=port, definitions=definitions_folder, store_url=store
         )
         api = create_app(settings)
+    note_demo(settings, ("catalog", "facts", "definitions"), has_flags=False)
     if settings.host not in ("127.0.0.1", "localhost", "::1"):
         err.print(
             f"note: binding {settings.host}, reachable from other machines; "

@@ -43,6 +43,7 @@ from scorecards.definitions.specs import (
     SourceSpec,
 )
 from scorecards.errors import CatalogError, Problem
+from scorecards.records.fact_schemas import BUILTIN_FACT_SCHEMAS
 from scorecards.records.refs import normalize_ref
 
 CEL_FIELDS = {
@@ -182,7 +183,7 @@ def _compile(items: list[Item], declared: frozenset[str], problems: list[Problem
         exemptions=exemptions,
         sources=sources,
         version=_version([item.spec for item in items]),
-        warnings=tuple(_warnings(checks)),
+        warnings=(*_warnings(checks), *_source_warnings(sources)),
         max_ages={s.id: s.spec.max_age for s in sources.values() if s.spec.max_age},
     )
 
@@ -326,6 +327,25 @@ def _source_problems(items: list[Item], environ: Mapping[str, str] | None) -> It
                         key,
                         hint="set SCORECARDS_GITHUB_API_URL and SCORECARDS_GITHUB_TOKEN instead",
                     )
+
+
+def _source_warnings(sources: Mapping[str, Source]) -> Iterator[Problem]:
+    """Pushed facts are checked against their source's schema; without one every push is
+    refused (scorecards/api/native/facts.py), so say so before anyone pushes."""
+    for source in sources.values():
+        if source.spec.type != "push" or source.spec.fact_schema:
+            continue
+        if source.id in BUILTIN_FACT_SCHEMAS:
+            continue
+        yield Problem(
+            source.location.file,
+            source.location.line,
+            "source",
+            source.id,
+            "declares no schema: facts pushed to it through the API are refused, and its "
+            "fact files and the rules reading it are not type-checked",
+            hint="declare its facts, e.g. schema: {coverage: {type: float}}",
+        )
 
 
 def _warnings(checks: dict[str, Check]) -> Iterator[Problem]:

@@ -8,8 +8,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime
+from functools import partial
 
 from scorecards.definitions.compiled import Definitions
+from scorecards.definitions.fact_schemas import source_fact_schema
 from scorecards.records.catalog_facts import catalog_facts
 from scorecards.records.entities import Entity
 from scorecards.settings import Settings
@@ -30,7 +32,11 @@ class RunInputs:
 def gather_run_inputs(settings: Settings, definitions: Definitions, now: datetime) -> RunInputs:
     """Read the catalog and pushed facts, and collect every source, as of `now`."""
     entities = read_catalog(catalog_settings(settings))
-    pushed = load_fact_files(settings.facts, now) if settings.facts else []
+    pushed = (
+        load_fact_files(settings.facts, now, partial(source_fact_schema, definitions))
+        if settings.facts
+        else []
+    )
     reports = collect_for_run(definitions, entities, settings, now)
     collected = [fact for report in reports for fact in report.facts]
     return RunInputs(entities, [*catalog_facts(entities, now), *pushed, *collected], reports)

@@ -1,21 +1,28 @@
 """Pushed-style facts from YAML or JSON files (the embedded stand-in for CI pushes).
 
 Each file: `{source: ID, facts: [{entity: REF, values: {...}, timestamp?: RFC3339}]}`.
-A fact without a timestamp counts as collected at the time the run passes in.
+A fact without a timestamp counts as collected when its file was last written (its
+modification time), or at the run's time if that is earlier. So a fact pushed through
+the API after the file was written is newer and stays the latest: the store never
+lets an older fact replace a newer one. Values are checked against the source's
+fact schema like pushed ones (scorecards/definitions/fact_schemas.py).
 """
 
 from __future__ import annotations
 
-from datetime import datetime
+from collections.abc import Callable
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 import yaml
 from pydantic import BaseModel, ConfigDict, ValidationError
 
+from scorecards.definitions.fact_schemas import schema_problems
 from scorecards.errors import CatalogError, FactsError
 from scorecards.formats.timeutil import parse_timestamp
 from scorecards.formats.yamlfile import describe_yaml_error, line_of, load_located
+from scorecards.records.fact_schemas import FactSchema
 from scorecards.records.facts import RESULTS_SOURCE, Fact
 from scorecards.records.refs import normalize_ref
 
@@ -33,17 +40,28 @@ class _FactFile(BaseModel):
     facts: list[_PushedFact]
 
 
-def load_fact_files(folder: str | Path, now: datetime) -> list[Fact]:
-    """Every fact in `folder`'s *.yaml/*.yml/*.json files; FactsError names each bad file."""
+SchemaOf = Callable[[str], FactSchema | None]
+
+
+def load_fact_files(
+    folder: str | Path, now: datetime, schema_of: SchemaOf | None = None
+) -> list[Fact]:
+    """Every fact in `folder`'s *.yaml/*.yml/*.json files; FactsError names each bad file,
+    and each value that does not fit its source's schema (`schema_of(source)`, if given)."""
     root = Path(folder)
-    if not root.exists():
-        return []
+    if not root.is_dir():
+        what = "is not a folder" if root.exists() else "does not exist"
+        raise FactsError(
+            f"facts folder '{folder}' {what} — give a folder of fact files "
+            "(*.yaml, *.yml, *.json), e.g. --facts examples/facts"
+        )
     files = sorted(p for pattern in ("*.yaml", "*.yml", "*.json") for p in root.rglob(pattern))
     facts: list[Fact] = []
     problems: list[str] = []
     for path in files:
         document: Any = None
         try:
+            modified = path.stat().st_mtime
             document = load_located(path.read_text(encoding="utf-8"))
             parsed = _FactFile.model_validate(document)
         except yaml.YAMLError as exc:
@@ -63,6 +81,7 @@ def load_fact_files(folder: str | Path, now: datetime) -> list[Fact]:
             line = line_of(document, ("source",))
             problems.append(f"{path}:{line}: source '{RESULTS_SOURCE}' is reserved for results")
             continue
+        written = min(now, datetime.fromtimestamp(modified, UTC))
         for index, pushed in enumerate(parsed.facts):
             try:
                 ref = normalize_ref(pushed.entity)
@@ -70,8 +89,22 @@ def load_fact_files(folder: str | Path, now: datetime) -> list[Fact]:
                 line = line_of(document, ("facts", index, "entity"))
                 problems.append(f"{path}:{line}: facts.{index}.entity: {exc}")
                 continue
-            moment = parse_timestamp(pushed.timestamp) if pushed.timestamp else now
+            if schema_of is not None:
+                schema = schema_of(parsed.source)
+                problems += _value_problems(path, document, index, schema, pushed.values)
+            moment = parse_timestamp(pushed.timestamp) if pushed.timestamp else written
             facts.append(Fact(ref, parsed.source, moment, pushed.values))
     if problems:
         raise FactsError("bad fact files:\n" + "\n".join(f"  {p}" for p in problems))
     return facts
+
+
+def _value_problems(
+    path: Path, document: Any, index: int, schema: FactSchema | None, values: dict[str, Any]
+) -> list[str]:
+    """What does not fit the source's schema, each at its file:line."""
+    return [
+        f"{path}:{line_of(document, ('facts', index, 'values', name))}: "
+        f"facts.{index}.values.{name}: {problem}"
+        for name, problem in schema_problems(schema, values).items()
+    ]

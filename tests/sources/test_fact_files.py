@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import json
+import os
 import textwrap
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
 
 from scorecards.errors import FactsError
+from scorecards.records.fact_schemas import FactSchemaSpec
 from scorecards.sources.fact_files import load_fact_files
 from tests.conftest import NOW, REPO_ROOT
 
@@ -53,8 +56,20 @@ def test_a_given_timestamp_is_kept(tmp_path: Path) -> None:
     assert first.timestamp.isoformat() == "2026-11-24T17:30:00+00:00"
 
 
-def test_a_fact_without_a_timestamp_counts_as_collected_at_the_run_time(tmp_path: Path) -> None:
-    write(tmp_path, "ci.yaml", CI_FACTS)
+def test_a_fact_without_a_timestamp_counts_as_collected_when_its_file_was_written(
+    tmp_path: Path,
+) -> None:
+    path = write(tmp_path, "ci.yaml", CI_FACTS)
+    written = NOW - timedelta(hours=3)
+    os.utime(path, (written.timestamp(), written.timestamp()))
+    _, second = load_fact_files(tmp_path, NOW)
+    assert second.timestamp == written
+
+
+def test_a_file_written_after_the_run_time_counts_at_the_run_time(tmp_path: Path) -> None:
+    path = write(tmp_path, "ci.yaml", CI_FACTS)
+    later = NOW + timedelta(days=3)
+    os.utime(path, (later.timestamp(), later.timestamp()))
     _, second = load_fact_files(tmp_path, NOW)
     assert second.timestamp == NOW
 
@@ -72,8 +87,31 @@ def test_json_fact_files_are_read_too(tmp_path: Path) -> None:
     assert (fact.source, fact.values) == ("vulns", {"n": 1})
 
 
-def test_a_missing_folder_holds_no_facts(tmp_path: Path) -> None:
-    assert load_fact_files(tmp_path / "nowhere", NOW) == []
+def test_a_missing_folder_is_an_error_naming_it(tmp_path: Path) -> None:
+    message = facts_error(tmp_path / "nowhere")
+    assert f"facts folder '{tmp_path / 'nowhere'}' does not exist" in message
+
+
+def test_a_value_that_does_not_fit_the_source_schema_is_an_error_at_its_line(
+    tmp_path: Path,
+) -> None:
+    path = write(tmp_path, "ci.yaml", CI_FACTS.replace("coverage: 41.0", "coverage: high"))
+    schema = {
+        "coverage": FactSchemaSpec(type="float"),
+        "build_passing": FactSchemaSpec(type="boolean"),
+    }
+    with pytest.raises(FactsError) as caught:
+        load_fact_files(tmp_path, NOW, {"ci": schema}.get)
+    line = line_of(path, "coverage: high")
+    assert f"{path}:{line}: facts.1.values.coverage: string 'high' is not a float" in str(
+        caught.value
+    )
+
+
+def test_values_of_a_source_without_a_schema_are_taken_as_they_are(tmp_path: Path) -> None:
+    write(tmp_path, "ci.yaml", CI_FACTS.replace("coverage: 41.0", "coverage: high"))
+    _, second = load_fact_files(tmp_path, NOW, lambda source: None)
+    assert second.values["coverage"] == "high"
 
 
 def test_an_unquoted_timestamp_in_values_stays_rfc3339_text(tmp_path: Path) -> None:

@@ -22,6 +22,7 @@ from scorecards.api.context import ApiContext, get_context
 from scorecards.api.errors import ApiError
 from scorecards.api.routing import api_router
 from scorecards.api.token_scopes import Action, Principal
+from scorecards.definitions.compiled import Definitions
 from scorecards.definitions.fact_schemas import known_sources, schema_problems, source_fact_schema
 from scorecards.errors import CatalogError
 from scorecards.formats.timeutil import format_timestamp, parse_timestamp, utcnow
@@ -84,7 +85,7 @@ def push_facts(
     try:
         _check_source(push.source, known)
         _check_source_scope(principal, push.source)
-        facts = _valid_facts(push, source_fact_schema(definitions, push.source))
+        facts = _valid_facts(push, _declared_schema(definitions, push.source))
         refs = list(dict.fromkeys(fact.entity_ref for fact in facts))
         documents = context.store.get_entities(refs)
         _check_entities(context, refs, documents)
@@ -103,7 +104,22 @@ def push_facts(
     )
 
 
-def _valid_facts(push: FactsPush, schema: FactSchema | None) -> list[Fact]:
+def _declared_schema(definitions: Definitions, source: str) -> FactSchema:
+    """The source's fact schema; a 422 saying how to declare one when it has none, since
+    values no one checked would surface later as puzzling rule errors."""
+    schema = source_fact_schema(definitions, source)
+    if schema:
+        return schema
+    raise ApiError(
+        422,
+        f"source '{source}' declares no fact schema, so pushed values cannot be checked — "
+        f"declare its facts in the definitions: sources: [{{id: {source}, type: push, "
+        "schema: {coverage: {type: float}}}]",
+        details=[{"field": "body.source", "message": "declares no fact schema"}],
+    )
+
+
+def _valid_facts(push: FactsPush, schema: FactSchema) -> list[Fact]:
     """The pushed facts, or a 422 naming every field that does not fit."""
     now = utcnow()
     details: list[dict[str, Any]] = []
