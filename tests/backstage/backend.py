@@ -115,6 +115,10 @@ class BackstageBackend:
         )
         return config
 
+    def environment(self) -> dict[str, str]:
+        """Variables for the node process beyond the defaults (a subclass's)."""
+        return {}
+
     def start(self) -> None:
         config = self.write_files()
         env = {
@@ -122,6 +126,7 @@ class BackstageBackend:
             "NODE_PATH": str(self.modules / "node_modules"),
             "NODE_ENV": "development",
             "LOG_LEVEL": "warn",
+            **self.environment(),
         }
         with self.log_path.open("wb") as log:
             self.process = subprocess.Popen(
