@@ -81,6 +81,8 @@ def create_app(
         summary="Scorecards for Backstage: Tech Insights-compatible and native API",
         version=_version(),
         lifespan=lifespan,
+        docs_url=None,  # service.install_docs serves /docs with no CDN
+        redoc_url=None,
     )
     app.state.context = context
     install_error_handlers(app)
@@ -98,6 +100,7 @@ def create_app(
         )
     for router in ROUTERS:
         app.include_router(router)
+    service.install_docs(app)
     return app
 
 
