@@ -78,8 +78,30 @@ def test_a_check_named_by_a_level_ranks_at_that_level(definitions):
     assert check_ranks(definitions)["has-owner"] == (1, "Bronze")
 
 
-def test_a_check_only_weighed_ranks_at_the_first_level_with_a_min_score(definitions):
-    assert check_ranks(definitions)["has-docs"] == (2, "Silver")
+def test_a_check_only_weighed_ranks_at_the_top_since_no_level_needs_it_to_pass(definitions):
+    index = build_check_index(definitions)
+    assert "has-docs" not in check_ranks(definitions)
+    assert index.responses["has-docs"]["metadata"]["rank"] == 3
+    assert index.responses["has-docs"]["metadata"]["level"] is None
+
+
+def test_a_result_ranks_a_check_by_the_levels_of_the_entitys_own_scorecards(load):
+    definitions = load(
+        readiness=DEFINITIONS.replace(
+            "sources:",
+            """  - id: api-readiness
+    name: API readiness
+    applies: entity.kind == "API"
+    checks: [has-docs]
+    levels:
+      - {name: Bronze, checks: [has-docs]}
+sources:""",
+        )
+    )
+    index = build_check_index(definitions)
+    assert index.responses["has-docs"]["metadata"]["rank"] == 1  # the listing: any scorecard
+    metadata = results_of(definitions)["has-docs"]["check"]["metadata"]  # a Component
+    assert (metadata["rank"], metadata["level"]) == (3, None)
 
 
 def test_a_check_needed_by_a_fourth_level_is_capped_at_gold_for_the_maturity_plugin(definitions):

@@ -8,8 +8,9 @@ returns, so the stock frontend renders them:
   renders without custom code, and a boolean `result`;
 - `metadata` is always an object: category, severity, weight, `rank` (a number,
   as the maturity plugin's `Rank` enum: 1 Bronze, 2 Silver, 3 Gold) with `level`
-  (the name of the lowest scorecard level that needs the check) and `solution`
-  (the remediation);
+  (the name of the lowest scorecard level that names the check: over every
+  scorecard in the listing, over the entity's own scorecards in its results) and
+  `solution` (the remediation);
 - each scorecard level is also a check "<scorecard> is at least <level>";
 - a check that does not apply to the entity (status skip) is left out, as the
   Tech Insights backend leaves out checks it cannot run.
@@ -66,6 +67,18 @@ class CheckIndex:
     definitions: Definitions
     responses: dict[str, dict[str, Any]]  # id -> CheckResponse
     levels: dict[str, LevelCheck]
+    # scorecard id -> check id -> (rank, level name) of the lowest level naming it
+    ranks: dict[str, dict[str, tuple[int, str]]]
+
+    def entity_rank(self, check_id: str, scorecard_ids: Sequence[str]) -> tuple[int, str | None]:
+        """A check's rank for an entity: from the entity's scorecards only, since a
+        level of a scorecard that does not apply cannot hold the entity back."""
+        candidates = [
+            self.ranks[sid][check_id]
+            for sid in scorecard_ids
+            if check_id in self.ranks.get(sid, {})
+        ]
+        return min(candidates, key=lambda c: c[0]) if candidates else (TOP_RANK, None)
 
     def select(self, ids: Sequence[str] | None) -> list[str]:
         """The ids to run: all when None, else those given (UnknownCheckError for a stranger)."""
@@ -83,6 +96,9 @@ def level_check_id(scorecard_id: str, level: str) -> str:
 
 def build_check_index(definitions: Definitions) -> CheckIndex:
     ranks = check_ranks(definitions)
+    by_scorecard = {
+        scorecard.id: scorecard_ranks(scorecard) for scorecard in definitions.scorecards.values()
+    }
     responses = {
         check.id: check_response(check, *ranks.get(check.id, (TOP_RANK, None)))
         for check in definitions.checks.values()
@@ -93,31 +109,32 @@ def build_check_index(definitions: Definitions) -> CheckIndex:
             level_check = LevelCheck(level_check_id(scorecard.id, level.name), scorecard, index)
             levels[level_check.id] = level_check
             responses[level_check.id] = level_check_response(level_check)
-    return CheckIndex(definitions, responses, levels)
+    return CheckIndex(definitions, responses, levels, by_scorecard)
 
 
 def check_ranks(definitions: Definitions) -> dict[str, tuple[int, str | None]]:
-    """Check id -> (rank, level name): the lowest level, over all scorecards, that needs it.
+    """Check id -> (rank, level name): the lowest level, over all scorecards, that names it.
 
-    A level needs a check it names; a check a scorecard only weighs is needed by
-    the scorecard's lowest level with a minScore. Checks no level needs rank at
-    the top, so failing them never lowers a maturity rank below Gold.
+    The maturity plugin ranks an entity just below its lowest-ranked failing check, so
+    a check ranks at the level that needs it to pass. A level's minScore can hold while
+    any one check it weighs fails, so a check no level names is needed by none: it
+    ranks at the top, like a check no scorecard weighs (the README's "The maturity
+    rank" says where that still differs from the level).
     """
     ranks: dict[str, tuple[int, str | None]] = {}
     for scorecard in definitions.scorecards.values():
-        first_scored = next(
-            (i for i, level in enumerate(scorecard.levels) if level.min_score is not None), None
-        )
-        for check_id, _ in scorecard.weights:
-            index = next(
-                (i for i, level in enumerate(scorecard.levels) if check_id in level.checks),
-                first_scored,
-            )
-            if index is None:
-                continue
-            candidate = (min(index + 1, TOP_RANK), scorecard.levels[index].name)
+        for check_id, candidate in scorecard_ranks(scorecard).items():
             if check_id not in ranks or candidate[0] < ranks[check_id][0]:
                 ranks[check_id] = candidate
+    return ranks
+
+
+def scorecard_ranks(scorecard: Scorecard) -> dict[str, tuple[int, str]]:
+    """Check id -> (rank, level name) of the scorecard's lowest level that names it."""
+    ranks: dict[str, tuple[int, str]] = {}
+    for index, level in enumerate(scorecard.levels):
+        for check_id in level.checks:
+            ranks.setdefault(check_id, (min(index + 1, TOP_RANK), level.name))
     return ranks
 
 
@@ -199,7 +216,13 @@ def entity_results(
             continue
         check = index.definitions.checks[check_id]
         response = dict(index.responses[check_id])
-        response["metadata"] = {**response["metadata"], "status": result.status.value}
+        rank, level = index.entity_rank(check_id, list(by_scorecard))
+        response["metadata"] = {
+            **response["metadata"],
+            "rank": rank,
+            "level": level,
+            "status": result.status.value,
+        }
         if result.message:
             response["metadata"]["message"] = result.message
         response["description"] = explain(check, result.status, result.message)
