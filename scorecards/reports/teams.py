@@ -122,10 +122,28 @@ def team_report(
     return TeamReport(now, since, tuple(infos), tuple(teams), tuple(totals))
 
 
+# The leaderboard ranks by an average blended with this many entities at the
+# catalog's average, so one team's one lucky entity cannot top teams of many.
+LEADERBOARD_PRIOR_ENTITIES = 3
+
+
+def adjusted_average(
+    team: TeamScore, catalog_average: float | None, prior: int = LEADERBOARD_PRIOR_ENTITIES
+) -> float | None:
+    """The team's average as the leaderboard ranks it (a Bayesian average): its
+    scored entities plus `prior` entities at the catalog's average. A team of one
+    entity at 100 in a catalog averaging 70 ranks at 77.5; a team of nine at 95, at 88.8."""
+    if team.average is None or catalog_average is None or team.scored == 0:
+        return team.average
+    return (team.average * team.scored + catalog_average * prior) / (team.scored + prior)
+
+
 def leaderboard(report: TeamReport, scorecard_id: str) -> list[TeamScore]:
-    """Teams that own entities themselves, best average first (more entities break ties)."""
+    """Teams that own entities themselves, best adjusted average first (see
+    `adjusted_average`; more entities, then the team ref, break ties)."""
+    catalog = next((t.average for t in report.totals if t.scorecard_id == scorecard_id), None)
     rows = [t for t in report.for_scorecard(scorecard_id) if t.direct_entities and t.scored]
-    return sorted(rows, key=lambda t: (-(t.average or 0.0), -t.entities, t.team))
+    return sorted(rows, key=lambda t: (-(adjusted_average(t, catalog) or 0.0), -t.entities, t.team))
 
 
 def biggest_improvers(report: TeamReport, scorecard_id: str, top: int = 5) -> list[TeamScore]:

@@ -13,7 +13,9 @@ from scorecards.reports.inputs import ReportError, ReportInputs
 from scorecards.reports.ownership import UNOWNED
 from scorecards.reports.teams import (
     ALL_TEAMS,
+    TeamReport,
     TeamScore,
+    adjusted_average,
     biggest_improvers,
     leaderboard,
     team_report,
@@ -147,17 +149,47 @@ def test_the_report_reads_results_as_of_its_time(
     assert risk_then.average < risk_later.average
 
 
-def test_the_leaderboard_ranks_teams_that_own_entities_by_average(
+def test_the_leaderboard_ranks_teams_that_own_entities_by_adjusted_average(
     report_inputs: ReportInputs, report_definitions: Definitions
 ) -> None:
     report = team_report(
         report_inputs, report_definitions, REPORT_AT, scorecard_id="service-maturity"
     )
+    catalog = report.totals[0].average
     board = leaderboard(report, "service-maturity")
     assert ENGINEERING not in [t.team for t in board]
-    averages = [t.average or 0.0 for t in board]
-    assert averages == sorted(averages, reverse=True)
-    assert board[0].team == "group:default/identity-team"
+    adjusted = [adjusted_average(t, catalog) or 0.0 for t in board]
+    assert adjusted == sorted(adjusted, reverse=True)
+    assert len(board) > 3
+
+
+def team_scoring(team: str, average: float, scored: int) -> TeamScore:
+    return TeamScore(
+        team=team,
+        scorecard_id="service-maturity",
+        parent=None,
+        depth=0,
+        entities=scored,
+        direct_entities=scored,
+        scored=scored,
+        average=average,
+        levels={},
+        failing_checks=(),
+    )
+
+
+def test_a_team_of_one_perfect_entity_ranks_below_a_large_team_scoring_almost_as_well() -> None:
+    lone = team_scoring("group:default/lone", 100.0, 1)
+    large = team_scoring("group:default/large", 95.0, 9)
+    catalog = team_scoring(ALL_TEAMS, 70.0, 40)
+    report = TeamReport(REPORT_AT, None, (), (lone, large), (catalog,))
+    assert [t.team for t in leaderboard(report, "service-maturity")] == [large.team, lone.team]
+
+
+def test_the_adjusted_average_blends_a_teams_scores_with_three_at_the_catalog_average() -> None:
+    assert adjusted_average(team_scoring("group:default/a", 100.0, 1), 70.0) == 77.5
+    assert adjusted_average(team_scoring("group:default/b", 95.0, 9), 70.0) == 88.75
+    assert adjusted_average(team_scoring("group:default/c", 60.0, 3), None) == 60.0
 
 
 def test_biggest_improvers_are_teams_whose_average_rose_most(

@@ -162,3 +162,129 @@ def test_a_screenshot_of_the_overview_is_saved(browser, tmp_path: Path):
     browser.page.screenshot(path=str(target), full_page=True)
     assert target.read_bytes().startswith(b"\x89PNG")
     assert target.stat().st_size > 10_000
+
+
+SCREENSHOT_WIDTH = 1400  # as an engineering manager's laptop shows it
+
+
+@pytest.mark.parametrize(
+    "name, path",
+    [
+        ("overview", "/"),
+        ("teams", "/teams"),
+        ("campaign", "/campaigns/platform-annotations"),
+        ("completeness", "/completeness"),
+        ("entity", "/entities/component/default/status-page"),
+    ],
+)
+def test_a_full_page_screenshot_at_1400px_is_kept_for_review(browser, tmp_path_factory, name, path):
+    folder = tmp_path_factory.getbasetemp() / "screenshots"
+    folder.mkdir(exist_ok=True)
+    browser.page.set_viewport_size({"width": SCREENSHOT_WIDTH, "height": 900})
+    try:
+        browser.visit(path)
+        target = folder / f"{name}.png"
+        browser.page.screenshot(path=str(target), full_page=True)
+    finally:
+        browser.page.set_viewport_size({"width": 1366, "height": 900})
+    assert target.read_bytes().startswith(b"\x89PNG")
+    assert browser.errors == []
+
+
+def test_what_needs_work_on_an_entity_page_reads_most_severe_first(browser):
+    browser.visit("/entities/component/default/status-page")
+    cards = browser.page.locator("article.check")
+    shown = []
+    for index in range(cards.count()):
+        box = cards.nth(index).bounding_box()
+        assert box is not None
+        shown.append((box["y"], cards.nth(index).get_attribute("data-severity")))
+    ranks = [["critical", "high", "medium", "low"].index(s or "") for _, s in sorted(shown)]
+    assert len(set(ranks)) > 1
+    assert ranks == sorted(ranks)
+
+
+def test_a_failing_checks_fix_text_is_in_ordinary_ink_with_the_card_marked_by_its_edge(browser):
+    browser.visit("/entities/component/default/status-page")
+    page = browser.page
+    ink = page.evaluate("getComputedStyle(document.body).color")
+    card = page.locator("article.check-fail").first
+    fix = card.locator(".fix-text")
+    assert fix.evaluate("e => getComputedStyle(e).color") == ink
+    assert card.locator(".message").evaluate("e => getComputedStyle(e).color") == ink
+    edge = card.evaluate("e => getComputedStyle(e).borderLeftColor")
+    assert edge != card.evaluate("e => getComputedStyle(e).borderTopColor")
+
+
+def test_markdown_code_in_a_remediation_renders_in_a_monospace_font(browser):
+    browser.visit("/entities/component/default/status-page")
+    code = browser.page.locator("#check-owner-is-team .remediation code")
+    assert code.inner_text() == "owner: group:default/merchant-experience"
+    assert "mono" in code.evaluate("e => getComputedStyle(e).fontFamily")
+    assert "`" not in browser.page.locator("#check-owner-is-team").inner_text()
+
+
+@pytest.mark.parametrize(
+    "path", ["/", "/teams", "/campaigns/platform-annotations", "/completeness", PAGES[-1]]
+)
+def test_every_chart_fills_the_width_of_its_card(browser, path):
+    browser.visit(path)
+    charts = browser.page.locator(".card svg.chart")
+    assert charts.count() >= 1
+    for index in range(charts.count()):
+        chart = charts.nth(index)
+        room = chart.evaluate(
+            "e => { const c = e.closest('.card'); const s = getComputedStyle(c);"
+            " return c.clientWidth - parseFloat(s.paddingLeft) - parseFloat(s.paddingRight); }"
+        )
+        box = chart.bounding_box()
+        assert box is not None
+        assert box["width"] >= 0.98 * room, (path, index, box["width"], room)
+        # drawn near the size it is shown at, so its text is neither tiny nor huge
+        drawn = float(chart.get_attribute("width") or 0)
+        assert 0.75 <= box["width"] / drawn <= 1.25, (path, index, box["width"], drawn)
+
+
+def test_check_ids_failing_most_for_a_team_are_never_broken_across_lines(browser):
+    browser.visit("/teams?scorecard=platform-adoption")
+    ids = browser.page.locator("td.failing-most .check-id")
+    assert ids.count() > 3
+    lines = ids.evaluate_all("spans => spans.map(s => s.getClientRects().length)")
+    assert set(lines) == {1}
+
+
+def test_the_change_since_field_shows_the_iso_day_the_page_text_uses(browser):
+    browser.visit("/teams?scorecard=security&since=2026-11-01")
+    field = browser.page.locator("input[name=since]")
+    assert field.input_value() == "2026-11-01"
+    assert field.evaluate("e => e.type") == "text"
+    assert "change since 2026-11-01" in browser.page.locator("section.teams").inner_text()
+
+
+def test_the_api_docs_render_with_the_network_cut_off_but_for_this_machine(
+    browser, dashboard: ApiServer
+):
+    context = browser.browser.new_context(viewport={"width": 1400, "height": 900})
+    refused: list[str] = []
+
+    def only_loopback(route, request) -> None:
+        if urlsplit(request.url).hostname in ("127.0.0.1", "localhost"):
+            route.continue_()
+        else:
+            refused.append(request.url)
+            route.abort("internetdisconnected")
+
+    context.route("**/*", only_loopback)
+    try:
+        page = context.new_page()
+        errors: list[str] = []
+        page.on("pageerror", lambda error: errors.append(str(error)))
+        page.goto(dashboard.url + "/docs")
+        operations = page.locator(".swagger-ui .opblock")
+        operations.first.wait_for(state="visible", timeout=15_000)
+        assert operations.count() > 20
+        assert "scorecards" in page.locator(".swagger-ui .info .title").inner_text()
+        assert refused == []
+        assert errors == []
+    finally:
+        context.close()

@@ -8,11 +8,14 @@ from datetime import date
 import pytest
 
 from scorecards.api.dashboard.charts import (
+    NO_LEVEL_COLOR,
     Bar,
     Segment,
     Series,
     StackedRow,
+    band_color,
     bar_chart,
+    level_color,
     line_chart,
     score_bins,
     stacked_bars,
@@ -137,11 +140,61 @@ def test_the_deadline_marker_sits_at_its_day_on_the_time_axis():
     assert desc is not None and desc.text is not None and "deadline 2026-10-21" in desc.text
 
 
-def test_a_line_of_one_day_is_drawn_in_the_middle():
+def test_a_line_of_one_day_is_drawn_in_the_middle_of_the_time_axis():
     root = parse(line_chart([Series("s", [(date(2026, 11, 25), 3.0)])], title="t", width=200))
     circle = root.find(f".//{SVG}circle")
+    axis = next(line for line in root.findall(f"{SVG}line") if "class" not in line.attrib)
     assert circle is not None
-    assert float(circle.attrib["cx"]) == pytest.approx(36 + (200 - 36 - 12) / 2)
+    middle = (float(axis.attrib["x1"]) + float(axis.attrib["x2"])) / 2
+    assert float(circle.attrib["cx"]) == pytest.approx(middle)
+
+
+def test_a_series_of_one_day_is_a_large_point_labelled_with_its_value():
+    one_day = Series("Delivery health", [(date(2026, 11, 25), 46.4)])
+    two_days = Series("Security", [(date(2026, 11, 24), 60.0), (date(2026, 11, 25), 70.0)])
+    root = parse(line_chart([one_day, two_days], title="t", y_max=100))
+    radii = floats(root.findall(f".//{SVG}circle"), "r")
+    assert radii[0] > max(radii[1:])
+    labels = [t.text for t in root.findall(f".//{SVG}text[@class='value']")]
+    assert labels == ["46.4"]
+
+
+def test_a_line_at_zero_is_drawn_above_the_axis_line_not_on_it():
+    points = [(date(2026, 11, 1), 0.0), (date(2026, 11, 2), 0.0)]
+    root = parse(line_chart([Series("s", points)], title="t", y_max=100))
+    axis = next(line for line in root.findall(f"{SVG}line") if "class" not in line.attrib)
+    line = root.find(f".//{SVG}polyline")
+    assert line is not None
+    ys = {float(p.split(",")[1]) for p in line.attrib["points"].split()}
+    assert max(ys) + 4 <= float(axis.attrib["y1"])  # clear of the axis by more than its stroke
+
+
+def test_histogram_bars_take_the_colour_of_their_score_band_red_to_green():
+    assert band_color(0) != band_color(95)
+    assert len({band_color(low) for low in range(0, 100, 10)}) == 10
+    assert band_color(100) == band_color(90)
+    root = parse(bar_chart([Bar("0-10", 1, color=band_color(0))], title="t"))
+    bar = root.find(f".//{SVG}rect[@class='bar']")
+    assert bar is not None and bar.attrib["fill"] == band_color(0)
+
+
+def test_the_legend_of_stacked_bars_follows_the_order_given():
+    rows = [
+        StackedRow("a", [Segment("Adopted", 1, "#111"), Segment("none", 1, NO_LEVEL_COLOR)]),
+        StackedRow("b", [Segment("Bronze", 1, "#222"), Segment("none", 1, NO_LEVEL_COLOR)]),
+    ]
+    order = [("Adopted", "#111"), ("Bronze", "#222"), ("none", NO_LEVEL_COLOR)]
+    root = parse(stacked_bars(rows, title="t", legend=order))
+    swatches = root.findall(f".//{SVG}rect[@class='swatch']")
+    assert [s.attrib["fill"] for s in swatches] == ["#111", "#222", NO_LEVEL_COLOR]
+
+
+def test_no_level_is_an_outlined_empty_segment_unlike_silver():
+    assert level_color("none") != level_color("Silver")
+    rows = [StackedRow("a", [Segment("none", 2, level_color("none"))])]
+    segment = parse(stacked_bars(rows, title="t")).find(f".//{SVG}rect[@class='segment']")
+    assert segment is not None and segment.attrib["fill"] == NO_LEVEL_COLOR
+    assert segment.attrib["stroke"] != NO_LEVEL_COLOR
 
 
 def test_score_bins_hold_each_score_once_with_a_perfect_score_in_the_top_band():

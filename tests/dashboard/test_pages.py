@@ -10,6 +10,7 @@ from datetime import date
 import httpx
 import pytest
 
+from scorecards.api.dashboard.rendering import render_markdown
 from scorecards.engine.loading import load_definitions
 from scorecards.formats.timeutil import utcnow
 from scorecards.records.results import Status
@@ -17,6 +18,7 @@ from scorecards.reports.campaigns import campaign_report
 from scorecards.reports.inputs import read_report_inputs
 from scorecards.stores import open_store
 from tests.api.conftest import DEFINITIONS, ApiServer
+from tests.conftest import NOW
 from tests.dashboard.conftest import (
     EARLY_TEAM,
     IMPROVING_TEAM,
@@ -98,12 +100,36 @@ def test_the_overview_trend_has_a_point_per_day_with_runs(client):
     assert {len(p.attrs["points"].split()) for p in polylines} == {len(RUNS)}
 
 
-def test_the_teams_leaderboard_ranks_teams_by_average_best_first(client):
+def test_the_teams_leaderboard_ranks_teams_by_size_adjusted_average_best_first(client):
     page = get_page(client, "/teams?scorecard=platform-adoption&since=2026-11-12")
     rows = rows_with(page.find("table", class_="leaderboard"), "data-team")
-    averages = [number(row.find("td", class_="average")) for row in rows]
+    ranked_by = [number(row.find("td", class_="ranked-by")) for row in rows]
     assert len(rows) > 3
-    assert averages == sorted(averages, reverse=True)
+    assert ranked_by == sorted(ranked_by, reverse=True)
+
+
+def test_the_teams_leaderboard_says_how_it_ranks_teams(client):
+    page = get_page(client, "/teams?scorecard=platform-adoption")
+    catalog = page.find("section", class_="teams").find("p", class_="muted").text()
+    note = page.find("p", class_="ranking-note").text()
+    assert "3 entities at the catalog's average" in note
+    assert catalog.split("average ")[1].split()[0] in note
+
+
+def test_the_change_since_field_shows_the_day_as_the_text_beside_it_does(client):
+    page = get_page(client, "/teams?scorecard=security&since=2026-11-01")
+    field = page.find("input", name="since")
+    assert field.attrs["type"] == "text"  # a date field would show the browser's locale
+    assert field.attrs["value"] == "2026-11-01"
+    assert "change since 2026-11-01" in page.find("section", class_="teams").text()
+
+
+def test_the_checks_failing_most_for_a_team_are_each_kept_on_one_line(client):
+    page = get_page(client, "/teams?scorecard=platform-adoption")
+    cells = page.find_all("td", class_="failing-most")
+    ids = [span.text() for cell in cells for span in cell.find_all("span", class_="check-id")]
+    assert any("-" in check_id for check_id in ids)
+    assert all(re.fullmatch(r"[a-z0-9-]+ \(\d+\)", check_id) for check_id in ids)
 
 
 def test_the_team_average_on_the_leaderboard_is_the_mean_of_its_entities_scores(client, dashboard):
@@ -232,9 +258,8 @@ def test_an_entity_page_lists_each_failing_check_with_message_remediation_and_li
         if result.message:
             assert article.find("p", class_="message").text() == " ".join(result.message.split())
         if spec.remediation:
-            assert (
-                " ".join(spec.remediation.split()) in article.find("p", class_="remediation").text()
-            )
+            rendered = parse_html(render_markdown(spec.remediation)).text()
+            assert article.find("div", class_="remediation").text() == f"Fix {rendered}"
         assert article.links() == [link.url for link in spec.links]
 
 
@@ -278,3 +303,46 @@ def test_an_entitys_title_and_description_show_as_the_text_they_are(client):
     assert page.find("p", class_="description").text() == MARKUP_DESCRIPTION
     assert page.find("p", class_="description").find_all() == []
     assert MARKUP_REF in page.find("h1").text()
+
+
+SEVERITY_RANK = {"critical": 0, "high": 1, "medium": 2, "low": 3}
+
+
+def test_an_entity_page_lists_what_needs_work_most_severe_first(client):
+    page = get_page(client, "/entities/component/default/status-page")
+    severities = [a.attrs["data-severity"] for a in page.find_all("article", class_="check")]
+    ranks = [SEVERITY_RANK[severity] for severity in severities]
+    assert len(set(ranks)) > 1
+    assert ranks == sorted(ranks)
+
+
+def test_markdown_code_in_a_remediation_shows_as_code_not_backticks(client):
+    page = get_page(client, "/entities/component/default/status-page")
+    fix = page.find("article", id="check-owner-is-team").find("div", class_="remediation")
+    assert [code.text() for code in fix.find_all("code")] == [
+        "owner: group:default/merchant-experience"
+    ]
+    assert "`" not in fix.text()
+
+
+def test_the_entity_page_says_when_it_was_evaluated_as_other_pages_do(client):
+    page = get_page(client, "/entities/component/default/status-page")
+    assert f"evaluated {NOW:%Y-%m-%d %H:%M} UTC" in page.find("main").text()
+    assert "T12:00:00" not in page.find("main").text()
+
+
+def test_the_overview_tallies_results_that_count_but_not_skipped_ones(client):
+    page = get_page(client, "/")
+    shown = [
+        tile.attrs["data-status"]
+        for tile in page.find_all("div", class_="stat")
+        if "data-status" in tile.attrs
+    ]
+    assert "fail" in shown and "pass" in shown
+    assert "skip" not in shown
+
+
+def test_the_overview_level_legend_runs_up_the_levels_with_no_level_last(client):
+    chart = get_page(client, "/").find("div", class_="card").find("svg")
+    legend = [text.text() for text in chart.find_all("text")][-5:]
+    assert legend == ["Adopted", "Bronze", "Silver", "Gold", "none"]

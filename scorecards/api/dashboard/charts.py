@@ -4,6 +4,10 @@ Every chart is an `<svg role="img">` with a `<title>` (and a `<desc>` summing up
 the data), so screen readers announce it and a browser shows it with no script;
 each bar and point carries its own `<title>` as a tooltip. The text returned is
 markup: all data-controlled text in it is escaped here.
+
+A chart is drawn at the size of the card it sits in (`WIDE` for a full-width
+card, `HALF` for one of two side by side) and the stylesheet scales it to the
+card's width, so it fills the card and its text stays near its drawn size.
 """
 
 from __future__ import annotations
@@ -16,16 +20,35 @@ from html import escape
 
 from scorecards.formats.scores import format_quantity
 
+NO_LEVEL_COLOR = "#ffffff"  # no level is an empty part of the bar, outlined (OUTLINE)
+OUTLINE = "#7b8794"
 LEVEL_COLORS = {
     "gold": "#c9a227",
     "silver": "#9aa5b1",
     "bronze": "#b5733d",
-    "none": "#d9dee4",
+    "none": NO_LEVEL_COLOR,
 }
+# ColorBrewer's RdYlGn, one colour per tenth of the score range: 0-10 is never
+# mistaken for 90-100.
+BAND_COLORS = (
+    "#a50026",
+    "#d73027",
+    "#f46d43",
+    "#fdae61",
+    "#fee08b",
+    "#d9ef8b",
+    "#a6d96a",
+    "#66bd63",
+    "#1a9850",
+    "#006837",
+)
+WIDE = 1100  # a chart across the page's width (the main column less a card's padding)
+HALF = 520  # a chart in one of two cards side by side
 PALETTE = ("#2f6db5", "#2e9d6a", "#c4572f", "#7a4fb5", "#b53f7a", "#3f9fb5", "#8a8f2e")
 NO_DATA = "no data"
 SCORE_BINS = 10
 LEGEND_HEIGHT = 16
+ZERO_LIFT = 6  # pixels between a line chart's zero and its axis line
 
 
 @dataclass(frozen=True)
@@ -35,6 +58,7 @@ class Bar:
     label: str
     value: float
     href: str | None = None
+    color: str = PALETTE[0]
 
 
 @dataclass(frozen=True)
@@ -67,8 +91,13 @@ def level_color(level: str, position: int = 0) -> str:
     return LEVEL_COLORS.get(level.lower(), PALETTE[position % len(PALETTE)])
 
 
+def band_color(score: float) -> str:
+    """The colour of the tenth of the 0-100 range `score` is in, red to green."""
+    return BAND_COLORS[min(max(int(score // 10), 0), len(BAND_COLORS) - 1)]
+
+
 def bar_chart(
-    bars: Sequence[Bar], *, title: str, width: int = 480, height: int = 200, unit: str = ""
+    bars: Sequence[Bar], *, title: str, width: int = HALF, height: int = 200, unit: str = ""
 ) -> str:
     """Vertical bars from a zero baseline, heights proportional to the values."""
     top, bottom, left, right = 16, 34, 36, 8
@@ -85,7 +114,8 @@ def bar_chart(
         tip = f"{bar.label}: {format_quantity(bar.value)}{unit}"
         rect = (
             f'<rect class="bar" x="{_n(x)}" y="{_n(y)}" width="{_n(slot - gap)}" '
-            f'height="{_n(h)}" fill="{PALETTE[0]}"><title>{escape(tip)}</title></rect>'
+            f'height="{_n(h)}" fill="{escape(bar.color)}"{_outline(bar.color)}>'
+            f"<title>{escape(tip)}</title></rect>"
         )
         parts.append(_linked(rect, bar.href))
         label_x = left + index * slot + slot / 2
@@ -108,10 +138,16 @@ def score_bins(scores: Sequence[float], bins: int = SCORE_BINS) -> list[tuple[in
 
 
 def stacked_bars(
-    rows: Sequence[StackedRow], *, title: str, width: int = 480, row_height: int = 22
+    rows: Sequence[StackedRow],
+    *,
+    title: str,
+    width: int = WIDE,
+    row_height: int = 22,
+    legend: Sequence[tuple[str, str]] | None = None,
 ) -> str:
     """One horizontal bar per row, split into segments proportional to their values;
-    every row spans the same width when its total is the largest total."""
+    every row spans the same width when its total is the largest total. The legend
+    lists `legend`'s (label, colour) pairs, default: the segments as first met."""
     label_w, right, gap, top = 140, 44, 6, 4
     plot_w = width - label_w - right
     height = top + len(rows) * (row_height + gap) + 4
@@ -135,7 +171,7 @@ def stacked_bars(
             tip = f"{row.label}, {segment.label}: {format_quantity(segment.value)}"
             parts.append(
                 f'<rect class="segment" x="{_n(x)}" y="{y}" width="{_n(w)}" '
-                f'height="{row_height}" fill="{escape(segment.color)}">'
+                f'height="{row_height}" fill="{escape(segment.color)}"{_outline(segment.color)}>'
                 f"<title>{escape(tip)}</title></rect>"
             )
             x += w
@@ -143,10 +179,12 @@ def stacked_bars(
             f'<text x="{_n(x + 4)}" y="{_n(y + row_height * 0.7)}" font-size="11">'
             f"{format_quantity(total)}</text>"
         )
-    keys = dict.fromkeys((s.label, s.color) for r in rows for s in r.segments)
-    if keys:
-        legend, legend_rows = _legend(list(keys), label_w, height + 2, width - label_w)
-        parts.extend(legend)
+    keys = dict.fromkeys(
+        legend if legend is not None else [(s.label, s.color) for r in rows for s in r.segments]
+    )
+    if rows and keys:
+        swatches, legend_rows = _legend(list(keys), label_w, height + 2, width - label_w)
+        parts.extend(swatches)
         height += LEGEND_HEIGHT * legend_rows
     summary = (
         "; ".join(
@@ -162,15 +200,17 @@ def line_chart(
     series: Sequence[Series],
     *,
     title: str,
-    width: int = 560,
-    height: int = 220,
+    width: int = WIDE,
+    height: int = 240,
     y_max: float | None = None,
     deadline: date | None = None,
     unit: str = "",
 ) -> str:
     """Lines over days on a shared time axis from zero up to `y_max` (default: the
-    largest value); a `deadline` is drawn as a dashed vertical marker, inside the axis."""
-    top, bottom, left, right = 16, 34 + LEGEND_HEIGHT, 36, 12
+    largest value); a `deadline` is drawn as a dashed vertical marker, inside the axis.
+    The axis lines sit a little below zero, so a line at 0 is not hidden by them; a
+    series of one day is a large point labelled with its value, not a lone dot."""
+    top, bottom, left, right = 16, 34 + LEGEND_HEIGHT + ZERO_LIFT, 36, 44
     plot_w, plot_h = width - left - right, height - top - bottom
     days = [day for line in series for day, _ in line.points]
     if deadline is not None:
@@ -178,7 +218,8 @@ def line_chart(
     highest = (
         y_max if y_max is not None else max((v for s in series for _, v in s.points), default=0)
     )
-    parts = _axes(left, top, plot_w, plot_h, highest, unit)
+    parts = _gridlines(left, top, plot_w, plot_h, highest, unit)
+    parts += _axes(left, top, plot_w, plot_h, highest, unit, lift=ZERO_LIFT)
     if not days:
         return _svg(width, height, title, NO_DATA, parts)
     first, last = min(days), max(days)
@@ -193,7 +234,7 @@ def line_chart(
     ends = ((first, "start"), (last, "end")) if span else ((first, "middle"),)
     for day, anchor in ends:
         parts.append(
-            f'<text x="{_n(x_of(day))}" y="{_n(top + plot_h + 14)}" text-anchor="{anchor}" '
+            f'<text x="{_n(x_of(day))}" y="{_n(top + plot_h + ZERO_LIFT + 14)}" text-anchor="{anchor}" '
             f'font-size="10">{day.isoformat()}</text>'
         )
     if deadline is not None:
@@ -214,14 +255,21 @@ def line_chart(
             f'<polyline class="series" points="{coords}" fill="none" stroke="{color}" '
             f'stroke-width="2"><title>{escape(line.label)}</title></polyline>'
         )
+        is_lone = len(line.points) == 1
         for day, value in line.points:
             tip = f"{line.label}, {day.isoformat()}: {format_quantity(value)}{unit}"
             parts.append(
-                f'<circle cx="{_n(x_of(day))}" cy="{_n(y_of(value))}" r="2.5" fill="{color}">'
-                f"<title>{escape(tip)}</title></circle>"
+                f'<circle class="point" cx="{_n(x_of(day))}" cy="{_n(y_of(value))}" '
+                f'r="{5 if is_lone else 3}" fill="{color}"><title>{escape(tip)}</title></circle>'
+            )
+        if is_lone:
+            day, value = line.points[0]
+            parts.append(
+                f'<text class="value" x="{_n(x_of(day) + 9)}" y="{_n(y_of(value) + 4)}" '
+                f'font-size="11" fill="{color}">{format_quantity(value)}{escape(unit)}</text>'
             )
     legend, legend_rows = _legend(
-        [(s.label, s.color) for s in series], left, top + plot_h + 22, plot_w
+        [(s.label, s.color) for s in series], left, top + plot_h + ZERO_LIFT + 20, plot_w
     )
     parts.extend(legend)
     height += LEGEND_HEIGHT * max(legend_rows - 1, 0)  # the first row has its place in `bottom`
@@ -246,7 +294,7 @@ def _legend(
         top = y + row * LEGEND_HEIGHT
         parts.append(
             f'<rect class="swatch" x="{_n(cursor)}" y="{_n(top)}" width="10" height="10" '
-            f'fill="{escape(color)}"/><text x="{_n(cursor + 13)}" y="{_n(top + 9)}" '
+            f'fill="{escape(color)}"{_outline(color)}/><text x="{_n(cursor + 13)}" y="{_n(top + 9)}" '
             f'font-size="10">{escape(text)}</text>'
         )
         cursor += step
@@ -261,15 +309,41 @@ def _describe_series(line: Series, unit: str) -> str:
     return f"{line.label}: {first}{unit} on {d0} to {last}{unit} on {d1}"
 
 
-def _axes(left: int, top: int, plot_w: int, plot_h: int, highest: float, unit: str) -> list[str]:
+def _axes(
+    left: int, top: int, plot_w: int, plot_h: int, highest: float, unit: str, lift: int = 0
+) -> list[str]:
+    """The axis lines, `lift` below the zero line, and the 0 and top value labels."""
     base = top + plot_h
+    axis = base + lift
     return [
-        f'<line x1="{left}" y1="{base}" x2="{left + plot_w}" y2="{base}" stroke="#888"/>',
-        f'<line x1="{left}" y1="{top}" x2="{left}" y2="{base}" stroke="#888"/>',
-        f'<text x="{left - 4}" y="{base}" text-anchor="end" font-size="10">0</text>',
+        f'<line x1="{left}" y1="{axis}" x2="{left + plot_w}" y2="{axis}" stroke="#888"/>',
+        f'<line x1="{left}" y1="{top}" x2="{left}" y2="{axis}" stroke="#888"/>',
+        f'<text x="{left - 4}" y="{base + 3}" text-anchor="end" font-size="10">0</text>',
         f'<text x="{left - 4}" y="{top + 8}" text-anchor="end" font-size="10">'
         f"{format_quantity(highest)}{escape(unit)}</text>",
     ]
+
+
+def _gridlines(
+    left: int, top: int, plot_w: int, plot_h: int, highest: float, unit: str
+) -> list[str]:
+    """Faint lines at a quarter, a half and three quarters of the value axis, labelled."""
+    if highest <= 0:
+        return []
+    parts = []
+    for quarter in (1, 2, 3):
+        y = top + plot_h - plot_h * quarter / 4
+        parts.append(
+            f'<line class="grid" x1="{left}" y1="{_n(y)}" x2="{left + plot_w}" y2="{_n(y)}" '
+            f'stroke="#e3e7ec"/><text x="{left - 4}" y="{_n(y + 3)}" text-anchor="end" '
+            f'font-size="10">{format_quantity(highest * quarter / 4)}{escape(unit)}</text>'
+        )
+    return parts
+
+
+def _outline(color: str) -> str:
+    """A stroke for a colour that would vanish on the white card (no level)."""
+    return f' stroke="{OUTLINE}" stroke-width="1"' if color == NO_LEVEL_COLOR else ""
 
 
 def _svg(width: int, height: int, title: str, summary: str, parts: Sequence[str]) -> str:

@@ -22,6 +22,7 @@ from scorecards.reports.ownership import Ownership
 from scorecards.reports.summaries import NO_LEVEL
 
 NEEDS_WORK = ("fail", "error", "unknown")  # counted against the score, listed first
+SEVERITIES = ("critical", "high", "medium", "low")  # the order "needs work" lists them in
 FAILING = (Status.FAIL, Status.ERROR)  # as the overview's "checks failing most" counts them
 
 
@@ -130,7 +131,10 @@ class EntityPage:
     history: tuple[tuple[str, str, tuple[tuple[date, float], ...]], ...] = ()
 
     def needs_work(self) -> list[dict[str, Any]]:
-        return [c for status in NEEDS_WORK for c in self.checks_by_status.get(status, [])]
+        """The checks counted against the score, the most severe first (a critical
+        leak before a missing tag); within a severity, fail, error, then unknown."""
+        checks = [c for status in NEEDS_WORK for c in self.checks_by_status.get(status, [])]
+        return sorted(checks, key=lambda check: _severity_rank(check.get("severity")))
 
     def history_chart(self) -> str:
         series = [
@@ -138,6 +142,10 @@ class EntityPage:
             for index, (_, name, points) in enumerate(self.history)
         ]
         return line_chart(series, title="Scores over time", y_max=100)
+
+
+def _severity_rank(severity: object) -> int:
+    return SEVERITIES.index(severity) if severity in SEVERITIES else len(SEVERITIES)
 
 
 def build_entity_page(

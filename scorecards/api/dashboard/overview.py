@@ -11,6 +11,7 @@ from scorecards.api.dashboard.charts import (
     Bar,
     Segment,
     StackedRow,
+    band_color,
     bar_chart,
     level_color,
     score_bins,
@@ -19,7 +20,7 @@ from scorecards.api.dashboard.charts import (
 from scorecards.api.dashboard.rendering import list_path
 from scorecards.definitions.compiled import Definitions
 from scorecards.records.results import EntityEvaluation
-from scorecards.reports.summaries import summarize
+from scorecards.reports.summaries import NO_LEVEL, summarize
 
 
 @dataclass(frozen=True)
@@ -48,8 +49,8 @@ class ScorecardOverview:
     bands: tuple[ScoreBand, ...]
 
     def histogram(self) -> str:
-        bars = [Bar(f"{b.low}-{b.high}", b.entities, b.href) for b in self.bands]
-        return bar_chart(bars, title=f"Score distribution: {self.name}", width=420, height=170)
+        bars = [Bar(f"{b.low}-{b.high}", b.entities, b.href, band_color(b.low)) for b in self.bands]
+        return bar_chart(bars, title=f"Score distribution: {self.name}", height=190)
 
 
 @dataclass(frozen=True)
@@ -78,7 +79,20 @@ class Overview:
             )
             for card in self.scorecards
         ]
-        return stacked_bars(rows, title="Entities per level, by scorecard", width=560)
+        return stacked_bars(rows, title="Entities per level, by scorecard", legend=self.legend())
+
+    def legend(self) -> list[tuple[str, str]]:
+        """Every scorecard's levels by rank (each scorecard's lowest first, merged),
+        then no level: Adopted, Bronze, Silver, Gold, none."""
+        ranked: dict[str, tuple[int, int]] = {}
+        for card in self.scorecards:
+            for position, count in enumerate(card.levels):
+                if count.level != NO_LEVEL:
+                    ranked.setdefault(count.level, (position, len(ranked)))
+        order = sorted(ranked, key=ranked.__getitem__)
+        return [(level, level_color(level, ranked[level][0])) for level in order] + [
+            (NO_LEVEL, level_color(NO_LEVEL))
+        ]
 
 
 def build_overview(

@@ -26,9 +26,11 @@ from scorecards.reports.campaigns import CampaignReport
 from scorecards.reports.completeness import CompletenessReport
 from scorecards.reports.summaries import NO_LEVEL
 from scorecards.reports.teams import (
+    LEADERBOARD_PRIOR_ENTITIES,
     ScorecardInfo,
     TeamReport,
     TeamScore,
+    adjusted_average,
     biggest_improvers,
     leaderboard,
 )
@@ -50,6 +52,8 @@ class TeamSection:
     board: list[TeamScore]
     improvers: list[TeamScore]
     chart: str
+    ranked_by: dict[str, float | None]  # each board team's adjusted average
+    prior_entities: int = LEADERBOARD_PRIOR_ENTITIES
 
 
 def team_sections(
@@ -62,7 +66,9 @@ def team_sections(
         board = leaderboard(report, info.id)
         chart = team_levels_chart(board, info.levels, f"Levels by team: {info.name}", href_of)
         rising = biggest_improvers(report, info.id, improvers) if report.since else []
-        sections.append(TeamSection(info, totals[info.id], board, rising, chart))
+        total = totals[info.id]
+        ranked_by = {t.team: adjusted_average(t, total.average) for t in board}
+        sections.append(TeamSection(info, total, board, rising, chart, ranked_by))
     return sections
 
 
@@ -82,7 +88,7 @@ def team_levels_chart(
         )
         for score in scores
     ]
-    return stacked_bars(rows, title=title, width=620)
+    return stacked_bars(rows, title=title)
 
 
 def trend_chart(
@@ -94,7 +100,7 @@ def trend_chart(
         Series(names.get(s.scorecard_id, s.scorecard_id), _points(s), PALETTE[i % len(PALETTE)])
         for i, s in enumerate(report.series)
     ]
-    return line_chart([s for s in series if s.points], title=title, y_max=100, width=620)
+    return line_chart([s for s in series if s.points], title=title, y_max=100)
 
 
 def has_trend(report: TrendReport) -> bool:
@@ -115,7 +121,6 @@ def burndown_chart(report: CampaignReport, title: str | None = None) -> str:
         title=title or f"Burn-down: {report.name}",
         y_max=max(highest, 1.0),
         deadline=report.deadline,
-        width=620,
     )
 
 
@@ -132,7 +137,7 @@ def completeness_chart(report: CompletenessReport, href_of: HrefOf = None) -> st
         )
         for team in report.teams
     ]
-    return stacked_bars(rows, title="Repositories in the catalog, by team", width=620)
+    return stacked_bars(rows, title="Repositories in the catalog, by team")
 
 
 def _points(series: TrendSeries) -> list[tuple[date, float]]:
