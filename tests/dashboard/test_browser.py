@@ -167,6 +167,13 @@ def test_a_screenshot_of_the_overview_is_saved(browser, tmp_path: Path):
 SCREENSHOT_WIDTH = 1400  # as an engineering manager's laptop shows it
 
 
+def dashboard_screenshots(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """Where screenshots are kept for review: the run's pytest temp folder, not the repo."""
+    folder = tmp_path_factory.getbasetemp() / "screenshots"
+    folder.mkdir(exist_ok=True)
+    return folder
+
+
 @pytest.mark.parametrize(
     "name, path",
     [
@@ -178,8 +185,7 @@ SCREENSHOT_WIDTH = 1400  # as an engineering manager's laptop shows it
     ],
 )
 def test_a_full_page_screenshot_at_1400px_is_kept_for_review(browser, tmp_path_factory, name, path):
-    folder = tmp_path_factory.getbasetemp() / "screenshots"
-    folder.mkdir(exist_ok=True)
+    folder = dashboard_screenshots(tmp_path_factory)
     browser.page.set_viewport_size({"width": SCREENSHOT_WIDTH, "height": 900})
     try:
         browser.visit(path)
@@ -262,7 +268,7 @@ def test_the_change_since_field_shows_the_iso_day_the_page_text_uses(browser):
 
 
 def test_the_api_docs_render_with_the_network_cut_off_but_for_this_machine(
-    browser, dashboard: ApiServer
+    browser, dashboard: ApiServer, tmp_path_factory
 ):
     context = browser.browser.new_context(viewport={"width": 1400, "height": 900})
     refused: list[str] = []
@@ -284,6 +290,8 @@ def test_the_api_docs_render_with_the_network_cut_off_but_for_this_machine(
         operations.first.wait_for(state="visible", timeout=15_000)
         assert operations.count() > 20
         assert "scorecards" in page.locator(".swagger-ui .info .title").inner_text()
+        folder = dashboard_screenshots(tmp_path_factory)
+        page.screenshot(path=str(folder / "docs-offline.png"), full_page=True)
         assert refused == []
         assert errors == []
     finally:

@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from datetime import date
 from hashlib import sha1
 from html import escape
+from itertools import pairwise
 
 from scorecards.formats.scores import format_quantity
 
@@ -256,11 +257,12 @@ def line_chart(
             f'stroke-width="2"><title>{escape(line.label)}</title></polyline>'
         )
         is_lone = len(line.points) == 1
+        radius = 5 if is_lone else _point_radius([x_of(day) for day, _ in line.points])
         for day, value in line.points:
             tip = f"{line.label}, {day.isoformat()}: {format_quantity(value)}{unit}"
             parts.append(
                 f'<circle class="point" cx="{_n(x_of(day))}" cy="{_n(y_of(value))}" '
-                f'r="{5 if is_lone else 3}" fill="{color}"><title>{escape(tip)}</title></circle>'
+                f'r="{_n(radius)}" fill="{color}"><title>{escape(tip)}</title></circle>'
             )
         if is_lone:
             day, value = line.points[0]
@@ -339,6 +341,12 @@ def _gridlines(
             f'font-size="10">{format_quantity(highest * quarter / 4)}{escape(unit)}</text>'
         )
     return parts
+
+
+def _point_radius(xs: Sequence[float]) -> float:
+    """3 px, smaller where points crowd (a burn-down's daily points), so the line shows."""
+    gaps = [b - a for a, b in pairwise(xs) if b > a]
+    return min(3.0, max(1.2, min(gaps, default=9.0) / 3))
 
 
 def _outline(color: str) -> str:
