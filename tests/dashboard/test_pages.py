@@ -346,3 +346,9 @@ def test_the_overview_level_legend_runs_up_the_levels_with_no_level_last(client)
     chart = get_page(client, "/").find("div", class_="card").find("svg")
     legend = [text.text() for text in chart.find_all("text")][-5:]
     assert legend == ["Adopted", "Bronze", "Silver", "Gold", "none"]
+
+
+def test_a_repositorys_last_push_is_shown_to_the_minute_like_other_times(client):
+    page = get_page(client, "/completeness")
+    row = page.find("tr", data_repository="acme/billing-cron")
+    assert row.find("td", class_="pushed-at").text() == "2026-11-20 10:00 UTC"
