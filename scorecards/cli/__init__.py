@@ -135,5 +135,6 @@ from scorecards.cli import (  # noqa: E402, F401
     report,
     runs,
     serve,
+    store,
     what_if,
 )

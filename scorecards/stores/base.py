@@ -102,6 +102,17 @@ class Store(abc.ABC):
         """The history points (changes) of one (entity, source) in time order, within
         [since, until]; the value in force at a time is the last point at or before it."""
 
+    @abc.abstractmethod
+    def history_keys(self) -> list[tuple[str, str]]:
+        """Every (entity ref, source) that has history, sorted: also those of entities
+        that left the catalog, whose history stays (for copying a whole store)."""
+
+    def fact_histories(self, keys: Sequence[tuple[str, str]]) -> dict[tuple[str, str], list[Fact]]:
+        """`fact_history` of many (ref, source) pairs at once, leaving out pairs without
+        history; stores override it to read them in bulk."""
+        histories = {key: self.fact_history(*key) for key in keys}
+        return {key: history for key, history in histories.items() if history}
+
     def facts_last_collected(self, evaluation: EntityEvaluation) -> dict[str, datetime]:
         """Per source whose facts `evaluation` read, when those same values were last
         collected: the latest fact's time when no change (history point) came after the

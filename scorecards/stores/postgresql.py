@@ -326,6 +326,27 @@ class PostgreSQLStore(Store):
         rows = self._query(query + " ORDER BY timestamp", params)
         return [Fact(ref, source, timestamp, loads(values)) for timestamp, values in rows]
 
+    def history_keys(self) -> list[tuple[str, str]]:
+        rows = self._query(
+            "SELECT DISTINCT entity, source FROM facts_history ORDER BY entity, source"
+        )
+        return [(entity, source) for entity, source in rows]
+
+    def fact_histories(self, keys: Sequence[tuple[str, str]]) -> dict[tuple[str, str], list[Fact]]:
+        wanted = set(keys)
+        histories: dict[tuple[str, str], list[Fact]] = {}
+        for chunk in _chunks(sorted({ref for ref, _ in wanted})):
+            rows = self._query(
+                "SELECT entity, source, timestamp, facts FROM facts_history "
+                "WHERE entity = ANY(%s) ORDER BY entity, source, timestamp",
+                [chunk],
+            )
+            for entity, source, timestamp, values in rows:
+                if (entity, source) in wanted:
+                    fact = Fact(entity, source, timestamp, loads(values))
+                    histories.setdefault((entity, source), []).append(fact)
+        return histories
+
     def evaluation_histories(self, refs: Sequence[str]) -> dict[str, list[EntityEvaluation]]:
         # One query per chunk of refs: reports read the history of the whole catalog.
         histories: dict[str, list[EntityEvaluation]] = {}

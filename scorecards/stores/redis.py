@@ -232,6 +232,30 @@ class RedisStore(Store):
         )
         return [_fact(ref, source, record) for record in records]
 
+    def history_keys(self) -> list[tuple[str, str]]:
+        head = self.key("history", "")
+        found: set[tuple[str, str]] = set()
+        with self._answering():
+            for key in self._client.scan_iter(match=_glob_escaped(head) + "*", count=1000):
+                # Source ids have no colon (definitions/specs.py), refs may.
+                ref, _, source = cast(str, key)[len(head) :].rpartition(":")
+                found.add((ref, source))
+        return sorted(found)
+
+    def fact_histories(self, keys: Sequence[tuple[str, str]]) -> dict[tuple[str, str], list[Fact]]:
+        histories: dict[tuple[str, str], list[Fact]] = {}
+        wanted = list(dict.fromkeys(keys))
+        for start in range(0, len(wanted), READ_CHUNK):
+            chunk = wanted[start : start + READ_CHUNK]
+            with self._answering(), self._client.pipeline(transaction=False) as pipe:
+                for ref, source in chunk:
+                    pipe.zrange(self._history(ref, source), 0, -1)
+                replies = pipe.execute()
+            for (ref, source), records in zip(chunk, replies, strict=True):
+                if records:
+                    histories[ref, source] = [_fact(ref, source, r) for r in records]
+        return histories
+
     def evaluation_histories(self, refs: Sequence[str]) -> dict[str, list[EntityEvaluation]]:
         # Pipelined: reports read the history of the whole catalog.
         histories: dict[str, list[EntityEvaluation]] = {}
@@ -390,6 +414,11 @@ def _chunks(items: Sequence[str]) -> Iterator[list[str]]:
     items = list(items)
     for start in range(0, len(items), READ_CHUNK):
         yield items[start : start + READ_CHUNK]
+
+
+def _glob_escaped(text: str) -> str:
+    """`text` matched literally by a Redis SCAN pattern."""
+    return "".join(f"\\{c}" if c in "*?[]\\" else c for c in text)
 
 
 def _score(moment: datetime) -> int:

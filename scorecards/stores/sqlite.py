@@ -374,6 +374,27 @@ class SQLiteStore(Store):
             params.append(format_timestamp(until))
         return [_fact(row) for row in self._query(sql + " ORDER BY timestamp", params)]
 
+    def history_keys(self) -> list[tuple[str, str]]:
+        rows = self._query(
+            "SELECT DISTINCT entity, source FROM facts_history ORDER BY entity, source"
+        )
+        return [(entity, source) for entity, source in rows]
+
+    def fact_histories(self, keys: Sequence[tuple[str, str]]) -> dict[tuple[str, str], list[Fact]]:
+        wanted = set(keys)
+        histories: dict[tuple[str, str], list[Fact]] = {}
+        for chunk in _chunks(sorted({ref for ref, _ in wanted})):
+            marks = ",".join("?" * len(chunk))
+            rows = self._query(
+                "SELECT entity, source, timestamp, facts FROM facts_history "
+                f"WHERE entity IN ({marks}) ORDER BY entity, source, timestamp",
+                chunk,
+            )
+            for row in rows:
+                if (row[0], row[1]) in wanted:
+                    histories.setdefault((row[0], row[1]), []).append(_fact(row))
+        return histories
+
     def evaluation_histories(self, refs: Sequence[str]) -> dict[str, list[EntityEvaluation]]:
         # One query per chunk of refs: reports read the history of the whole catalog.
         histories: dict[str, list[EntityEvaluation]] = {}

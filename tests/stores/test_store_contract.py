@@ -285,6 +285,39 @@ def test_history_of_an_unknown_entity_or_source_is_empty(store: Store) -> None:
     assert store.fact_history(LEDGER, "github") == []
 
 
+def test_history_keys_are_every_entity_and_source_with_history_sorted_removed_ones_too(
+    store: Store,
+) -> None:
+    store.write_facts([fact(WEB, "ci", 0, n=1), fact(API, "github", 0, n=1), fact(API, "ci", 1)])
+    store.remove_entities([WEB])
+    assert store.history_keys() == [(WEB, "ci"), (API, "ci"), (API, "github")]
+
+
+def test_history_keys_of_an_empty_store_are_none(store: Store) -> None:
+    assert store.history_keys() == []
+
+
+def test_fact_histories_are_each_pair_s_history_leaving_out_pairs_without_one(
+    store: Store,
+) -> None:
+    store.write_facts([fact(API, "ci", hours, n=hours) for hours in (2, 0, 1)])
+    store.write_facts([fact(LEDGER, "github", 0, n=9)])
+    histories = store.fact_histories([(API, "ci"), (LEDGER, "github"), (API, "github")])
+    assert histories == {
+        (API, "ci"): store.fact_history(API, "ci"),
+        (LEDGER, "github"): store.fact_history(LEDGER, "github"),
+    }
+    assert [f.values["n"] for f in histories[API, "ci"]] == [0, 1, 2]
+
+
+def test_fact_histories_of_more_pairs_than_one_query_takes_come_back_whole(store: Store) -> None:
+    refs = [f"component:default/service-{index:04d}" for index in range(1100)]
+    store.write_facts([Fact(ref, "github", NOW, {"i": i}) for i, ref in enumerate(refs)])
+    histories = store.fact_histories([(ref, "github") for ref in refs])
+    assert len(histories) == 1100
+    assert histories[refs[777], "github"][0].values == {"i": 777}
+
+
 def test_fact_history_between_since_and_until_is_inclusive_and_in_time_order(
     store: Store,
 ) -> None:
