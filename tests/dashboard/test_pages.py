@@ -352,3 +352,8 @@ def test_a_repositorys_last_push_is_shown_to_the_minute_like_other_times(client)
     page = get_page(client, "/completeness")
     row = page.find("tr", data_repository="acme/billing-cron")
     assert row.find("td", class_="pushed-at").text() == "2026-11-20 10:00 UTC"
+
+
+def test_a_mistyped_change_since_day_gets_a_page_saying_how_to_write_it(client):
+    page = get_page(client, "/teams?since=11/02/2026", status=422)
+    assert "write it as YYYY-MM-DD" in page.find("main").text()

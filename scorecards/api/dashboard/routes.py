@@ -100,11 +100,19 @@ def overview_page(context: ApiContext = Depends(get_context)) -> HTMLResponse:
 @router.get("/teams", response_class=HTMLResponse)
 def teams_page(
     scorecard: str | None = Query(default=None, max_length=100),
-    since: date | None = Query(default=None, description="change since this day"),
+    since_text: str | None = Query(
+        default=None, alias="since", max_length=40, description="change since this day"
+    ),
     context: ApiContext = Depends(get_context),
 ) -> HTMLResponse:
     now = utcnow()
     definitions = context.definitions.current
+    try:
+        # Parsed here, not by FastAPI, so a mistyped day gets a page, not a JSON error.
+        since = date.fromisoformat(since_text) if since_text else None
+    except ValueError:
+        message = f"since '{since_text}' is not a day: write it as YYYY-MM-DD, e.g. 2026-11-01."
+        return problem_page(context, message, ("/teams", "Teams"), status=422)
     if not definitions.scorecards:
         return problem_page(context, "The definitions have no scorecard.", ("/", "Overview"))
     selected = scorecard or next(iter(definitions.scorecards))
