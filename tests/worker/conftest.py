@@ -106,7 +106,8 @@ class WorkerProcess:
 
 @dataclass
 class Cluster:
-    """A private Redis (broker db 0, store db 1), a definitions folder and the workers started."""
+    """A private Redis (broker db 0, store db 1 unless `shared_store_url` names another),
+    a definitions folder and the workers started."""
 
     redis: RedisServer
     definitions_folder: Path
@@ -114,6 +115,8 @@ class Cluster:
     batch_size: int = 100
     workers: list[WorkerProcess] = field(default_factory=list)
     extra_env: dict[str, str] = field(default_factory=dict)
+    # Another store for the workers and the test than Redis db 1, e.g. PostgreSQL.
+    shared_store_url: str | None = None
 
     @property
     def broker_url(self) -> str:
@@ -121,7 +124,7 @@ class Cluster:
 
     @property
     def store_url(self) -> str:
-        return f"redis://127.0.0.1:{self.redis.port}/1"
+        return self.shared_store_url or f"redis://127.0.0.1:{self.redis.port}/1"
 
     def settings(self) -> Settings:
         return Settings(
