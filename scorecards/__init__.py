@@ -27,7 +27,7 @@ The public names:
 - EntityEvaluation: .checks (CheckResult: check_id, status, message) and .scorecards
   (ScorecardResult: scorecard_id, score, level, counts); .check(id), .scorecard(id).
 - Status: pass, fail, exempt, unknown, error, skip.
-- open_store(url) -> Store (sqlite:///path, redis://host/db), usable with `with`.
+- open_store(url) -> Store (sqlite:///path, redis://host/db, postgresql://host/db), usable with `with`.
 - ScorecardsError and its subclasses: every error scorecards raises on purpose.
 
 Names are imported when first used, so `import scorecards` stays cheap for the
