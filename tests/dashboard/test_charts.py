@@ -215,3 +215,15 @@ def test_every_series_has_a_legend_entry_wrapping_onto_rows_inside_the_chart():
     height = float(root.attrib["height"])
     assert all(float(s.attrib["x"]) + 10 <= 400 for s in swatches)
     assert rows[-1] + 10 <= height
+
+
+def test_series_of_the_same_one_day_and_value_stand_side_by_side_not_on_top_of_each_other():
+    day = date(2026, 11, 25)
+    root = parse(
+        line_chart([Series("a", [(day, 0.0)]), Series("b", [(day, 0.0)])], title="t", y_max=100)
+    )
+    circles = root.findall(f".//{SVG}circle")
+    xs = floats(circles, "cx")
+    radii = floats(circles, "r")
+    assert xs[1] - xs[0] > radii[0] + radii[1]
+    assert [t.text for t in root.findall(f".//{SVG}text[@class='value']")] == ["0", "0"]

@@ -50,6 +50,7 @@ NO_DATA = "no data"
 SCORE_BINS = 10
 LEGEND_HEIGHT = 16
 ZERO_LIFT = 6  # pixels between a line chart's zero and its axis line
+LONE_SPACING = 36  # pixels between the points of series that all have one and the same day
 
 
 @dataclass(frozen=True)
@@ -249,8 +250,11 @@ def line_chart(
             f'<text x="{_n(dx - 3)}" y="{top + 10}" text-anchor="end" font-size="10" '
             f'fill="#c0392b">deadline</text>'
         )
-    for line in series:
-        coords = " ".join(f"{_n(x_of(d))},{_n(y_of(v))}" for d, v in line.points)
+    for index, line in enumerate(series):
+        # All on one day: the points stand side by side, so equal scores do not hide
+        # one another.
+        dodge = (index - (len(series) - 1) / 2) * LONE_SPACING if not span else 0.0
+        coords = " ".join(f"{_n(x_of(d) + dodge)},{_n(y_of(v))}" for d, v in line.points)
         color = escape(line.color)
         parts.append(
             f'<polyline class="series" points="{coords}" fill="none" stroke="{color}" '
@@ -261,14 +265,15 @@ def line_chart(
         for day, value in line.points:
             tip = f"{line.label}, {day.isoformat()}: {format_quantity(value)}{unit}"
             parts.append(
-                f'<circle class="point" cx="{_n(x_of(day))}" cy="{_n(y_of(value))}" '
+                f'<circle class="point" cx="{_n(x_of(day) + dodge)}" cy="{_n(y_of(value))}" '
                 f'r="{_n(radius)}" fill="{color}"><title>{escape(tip)}</title></circle>'
             )
         if is_lone:
             day, value = line.points[0]
             parts.append(
-                f'<text class="value" x="{_n(x_of(day) + 9)}" y="{_n(y_of(value) + 4)}" '
-                f'font-size="11" fill="{color}">{format_quantity(value)}{escape(unit)}</text>'
+                f'<text class="value" x="{_n(x_of(day) + dodge)}" y="{_n(y_of(value) - 9)}" '
+                f'text-anchor="middle" font-size="11" fill="{color}">'
+                f"{format_quantity(value)}{escape(unit)}</text>"
             )
     legend, legend_rows = _legend(
         [(s.label, s.color) for s in series], left, top + plot_h + ZERO_LIFT + 20, plot_w
