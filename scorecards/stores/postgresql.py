@@ -50,6 +50,8 @@ CHUNK = 5000
 # A transaction the server aborts to break a deadlock is tried again this often.
 TRANSACTION_ATTEMPTS = 5
 DEFAULT_SCHEMA = "public"
+# What a server that answered says when it will never take this URL as it is.
+REFUSALS = ("does not exist", "authentication failed", "no pg_hba.conf entry", "password")
 ABORTED = (
     pg_errors.DeadlockDetected,
     pg_errors.SerializationFailure,
@@ -87,8 +89,16 @@ class PostgreSQLStore(Store):
         try:
             connection = psycopg.connect(self._conninfo, autocommit=True, options="-c TimeZone=UTC")
         except psycopg.OperationalError as exc:
+            reason = _one_line(exc)
+            if any(refusal in reason for refusal in REFUSALS):
+                # The server answered: waiting for it will not help.
+                raise StoreError(
+                    f"PostgreSQL at {self._where} refused the store: {reason} — create the "
+                    "database or role (e.g. createdb), or fix the user or password "
+                    "(PGPASSWORD, ~/.pgpass)"
+                ) from None
             raise StoreUnreachableError(
-                f"PostgreSQL store at {self._where} is not reachable: {_one_line(exc)}"
+                f"PostgreSQL store at {self._where} is not reachable: {reason}"
             ) from None
         except psycopg.ProgrammingError as exc:
             raise ConfigurationError(

@@ -140,6 +140,15 @@ def test_an_unreachable_server_is_reported_without_the_password() -> None:
     assert "s3cret" not in str(raised.value)
 
 
+def test_a_database_that_does_not_exist_is_refused_at_once_saying_what_to_create(
+    postgresql_database: str,
+) -> None:
+    missing = postgresql_database.rpartition("/")[0] + "/no_such_database"
+    with pytest.raises(StoreError, match='"no_such_database" does not exist — create') as raised:
+        PostgreSQLStore(missing)
+    assert not isinstance(raised.value, StoreUnreachableError)
+
+
 def test_a_store_reconnects_after_its_connection_is_killed(postgresql_url: str) -> None:
     with PostgreSQLStore(postgresql_url) as store:
         store.put_entities([{"kind": "Component", "metadata": {"name": "payments-api"}}])
