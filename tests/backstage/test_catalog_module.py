@@ -1,0 +1,291 @@
+"""Our catalog module (backstage/plugins/catalog-backend-module-scorecards) in the REAL
+Backstage catalog: after `scorecards run` over the bundled examples and `scorecards serve`,
+each entity the catalog processes carries its levels as labels the catalog API filters
+on, and its scores and evaluation time as annotations; with scorecards stopped the
+catalog goes on processing and keeps the last values.
+
+Real packages (tests/backstage/modules/install.sh): backend-defaults, the catalog
+backend, and our modules built with tsc, added with `backend.add(import(...))`.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+
+from tests.api.conftest import TOKEN as SCORECARDS_TOKEN
+from tests.api.conftest import ApiServer, start_server
+from tests.backstage.backend import missing_tools
+from tests.backstage.scorecards_modules import (
+    CATALOG_MODULE,
+    TOKEN_VARIABLE,
+    ModulesBackend,
+    install_modules,
+)
+from tests.conftest import REPO_ROOT, free_port
+
+pytestmark = pytest.mark.backstage
+
+CATALOG_TOKEN = "scorecards-backstage-test-token"
+EXAMPLES = sorted((REPO_ROOT / "examples" / "catalog").glob("*.yaml"))
+SCORECARD = "service-maturity"
+PREFIX = "scorecards.dev"
+EVALUATED_AT = f"{PREFIX}/evaluated-at"
+
+
+@pytest.fixture(scope="module")
+def node_modules() -> Path:
+    missing = missing_tools()
+    if missing:
+        pytest.skip(
+            f"{' and '.join(missing)} not found: the real Backstage catalog backend needs "
+            "Node.js (20 or later) and npm"
+        )
+    return install_modules()
+
+
+@pytest.fixture(scope="module")
+def store_url(tmp_path_factory: pytest.TempPathFactory) -> str:
+    """The store of one `scorecards run` over the bundled examples, as the README's quick start."""
+    folder = tmp_path_factory.mktemp("run")
+    url = f"sqlite:///{folder / 'scores.db'}"
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("SCORECARDS_", "GITHUB_"))}
+    done = subprocess.run(
+        [sys.executable, "-m", "scorecards", "run", "--store", url],
+        cwd=folder,
+        env={**env, "SCORECARDS_CONFIG": os.devnull, "PYTHONPATH": str(REPO_ROOT)},
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )
+    assert done.returncode == 0, done.stdout + done.stderr
+    return url
+
+
+def start_scorecards(folder: Path, store_url: str) -> ApiServer:
+    # Reads need the token, so the module is seen to send it.
+    return start_server(folder, store_url, SCORECARDS_API_READ_REQUIRES_TOKEN="true")
+
+
+def start_backstage(
+    node_modules: Path, folder: Path, scorecards_url: str, refresh_seconds: int
+) -> ModulesBackend:
+    backend = ModulesBackend(
+        node_modules,
+        folder,
+        EXAMPLES,
+        free_port(),
+        CATALOG_TOKEN,
+        features=[
+            "require('@backstage/plugin-catalog-backend')",
+            f"import('{CATALOG_MODULE}')",
+        ],
+        config={
+            "scorecards": {
+                "baseUrl": scorecards_url,
+                "token": f"${{{TOKEN_VARIABLE}}}",
+                "refreshSeconds": refresh_seconds,
+                "timeoutSeconds": 5,
+            },
+            # Reprocess often, so the tests see changes in seconds rather than minutes.
+            "catalog": {"processingInterval": {"seconds": 1}},
+        },
+        scorecards_token=SCORECARDS_TOKEN,
+    )
+    backend.start()
+    return backend
+
+
+@pytest.fixture(scope="module")
+def scorecards(tmp_path_factory: pytest.TempPathFactory, store_url: str) -> Iterator[ApiServer]:
+    server = start_scorecards(tmp_path_factory.mktemp("scorecards"), store_url)
+    yield server
+    server.stop()
+
+
+@pytest.fixture(scope="module")
+def listed(scorecards: ApiServer) -> dict[str, dict[str, Any]]:
+    """Every scored entity as our own API lists it, by ref."""
+    with scorecards.client(SCORECARDS_TOKEN) as client:
+        response = client.get("/api/v1/entities", params={"limit": 500})
+    response.raise_for_status()
+    return {item["ref"]: item for item in response.json()["items"] if item["evaluated_at"]}
+
+
+@pytest.fixture(scope="module")
+def levels(scorecards: ApiServer) -> list[str]:
+    """The levels of SCORECARD, lowest first."""
+    with scorecards.client(SCORECARDS_TOKEN) as client:
+        response = client.get(f"/api/v1/scorecards/{SCORECARD}")
+    response.raise_for_status()
+    return [level["name"] for level in response.json()["levels"]]
+
+
+@pytest.fixture(scope="module")
+def backstage(
+    tmp_path_factory: pytest.TempPathFactory,
+    node_modules: Path,
+    scorecards: ApiServer,
+    listed: dict[str, dict[str, Any]],
+) -> Iterator[ModulesBackend]:
+    backend = start_backstage(
+        node_modules, tmp_path_factory.mktemp("backstage"), scorecards.url, 60
+    )
+    try:
+        wait_until_annotated(backend, set(listed))
+        yield backend
+    finally:
+        backend.stop()
+
+
+def wait_until_annotated(backend: ModulesBackend, refs: set[str]) -> dict[str, dict[str, Any]]:
+    def annotated() -> dict[str, dict[str, Any]] | None:
+        entities = backend.entities()
+        done = {r for r, e in entities.items() if EVALUATED_AT in annotations_of(e)}
+        return entities if done >= refs else None
+
+    found: dict[str, dict[str, Any]] = backend.wait_until(
+        f"every scored entity carries {EVALUATED_AT}", annotated
+    )
+    return found
+
+
+def annotations_of(entity: dict[str, Any]) -> dict[str, str]:
+    found: dict[str, str] = entity["metadata"].get("annotations") or {}
+    return found
+
+
+def labels(entity: dict[str, Any]) -> dict[str, str]:
+    found: dict[str, str] = entity["metadata"].get("labels") or {}
+    return found
+
+
+def ours(entity: dict[str, Any]) -> dict[str, str]:
+    """The labels and annotations our module wrote on an entity."""
+    both = {**labels(entity), **annotations_of(entity)}
+    return {key: value for key, value in both.items() if key.startswith(f"{PREFIX}/")}
+
+
+def expected_marks(item: dict[str, Any]) -> dict[str, str]:
+    """What the module should write for an entity our API lists as `item`."""
+    marks = {EVALUATED_AT: item["evaluated_at"]}
+    for card in item["scorecards"]:
+        marks[f"{PREFIX}/{card['id']}"] = (card["level"] or "none").lower()
+        if card["score"] is not None:
+            marks[f"{PREFIX}/{card['id']}-score"] = card["score"]
+    return marks
+
+
+def level_filter(level: str) -> str:
+    return f"metadata.labels.{PREFIX}/{SCORECARD}={level.lower()}"
+
+
+def test_a_label_filter_returns_exactly_the_entities_at_that_level(backstage, listed):
+    silver = {
+        ref
+        for ref, item in listed.items()
+        for card in item["scorecards"]
+        if card["id"] == SCORECARD and card["level"] == "Silver"
+    }
+    assert silver, "the examples should have Silver entities"
+    assert set(backstage.entities(level_filter("Silver"))) == silver
+
+
+def test_label_filters_return_exactly_the_silver_or_better_entities(backstage, listed, levels):
+    better = levels[levels.index("Silver") :]
+    expected = {
+        ref
+        for ref, item in listed.items()
+        for card in item["scorecards"]
+        if card["id"] == SCORECARD and card["level"] in better
+    }
+    found = backstage.entities(*(level_filter(level) for level in better))
+    assert set(found) == expected
+    assert len(expected) < len(listed)
+
+
+def test_entities_without_a_level_are_labelled_none(backstage, listed):
+    unlevelled = {
+        ref
+        for ref, item in listed.items()
+        for card in item["scorecards"]
+        if card["id"] == SCORECARD and card["level"] is None
+    }
+    assert unlevelled
+    assert set(backstage.entities(level_filter("none"))) == unlevelled
+
+
+def test_every_scored_entity_carries_its_scores_levels_and_evaluation_time(backstage, listed):
+    entities = backstage.entities()
+    written = {ref: ours(entities[ref]) for ref in listed}
+    expected = {ref: expected_marks(item) for ref, item in listed.items()}
+    scores = {
+        ref: {k: float(v) for k, v in marks.items() if k.endswith("-score")}
+        for ref, marks in written.items()
+    }
+    assert scores == {
+        ref: {k: float(v) for k, v in marks.items() if k.endswith("-score")}
+        for ref, marks in expected.items()
+    }
+    assert {
+        r: {k: v for k, v in m.items() if not k.endswith("-score")} for r, m in written.items()
+    } == {r: {k: v for k, v in m.items() if not k.endswith("-score")} for r, m in expected.items()}
+
+
+def test_entities_scorecards_has_not_scored_are_left_alone(backstage, listed):
+    unscored = {ref: e for ref, e in backstage.entities().items() if ref not in listed}
+    assert unscored, "the catalog's Location entities are not scored"
+    assert {ref: ours(e) for ref, e in unscored.items()} == {ref: {} for ref in unscored}
+
+
+NEW_ENTITY = """
+---
+apiVersion: backstage.io/v1alpha1
+kind: Component
+metadata:
+  name: added-while-scorecards-is-down
+spec: {type: service, lifecycle: experimental, owner: group:default/payments-team}
+"""
+
+
+def test_with_scorecards_stopped_the_catalog_keeps_processing_and_the_last_values(
+    tmp_path: Path, node_modules: Path, store_url: str, listed: dict[str, dict[str, Any]]
+) -> None:
+    server = start_scorecards(tmp_path / "scorecards", store_url)
+    backend = start_backstage(node_modules, tmp_path / "backstage", server.url, 1)
+    try:
+        before = {ref: ours(e) for ref, e in wait_until_annotated(backend, set(listed)).items()}
+        server.stop()
+        components = backend.catalog_folder / "components.yaml"
+        text = components.read_text()
+        edited = text.replace("title: Payments API\n", "title: Edited\n", 1)
+        assert edited != text
+        components.write_text(edited + NEW_ENTITY)
+
+        def processed() -> dict[str, dict[str, Any]] | None:
+            entities = backend.entities()
+            new = entities.get("component:default/added-while-scorecards-is-down")
+            edits = entities["component:default/payments-api"]["metadata"].get("title")
+            return entities if new is not None and edits == "Edited" else None
+
+        after = backend.wait_until("the new and the edited entity are processed", processed)
+        assert {ref: ours(after[ref]) for ref in before} == before
+        assert ours(after["component:default/added-while-scorecards-is-down"]) == {}
+        log = backend.log_path.read_text(errors="replace")
+        assert log.count("cannot be read, so entities keep their last known") == 1, log[-3000:]
+    finally:
+        backend.stop()
+        server.stop()
+
+
+def test_the_module_sends_the_token_scorecards_asks_for(scorecards):
+    response = httpx.get(f"{scorecards.url}/api/v1/entities", timeout=10)
+    assert response.status_code == 401
