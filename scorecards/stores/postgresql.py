@@ -197,7 +197,7 @@ class PostgreSQLStore(Store):
             # Re-putting an unchanged catalog (every run does) then writes no rows.
             cursor.execute(
                 """INSERT INTO entities (ref, document)
-                   SELECT ref, document FROM unnest(%s::text[], %s::text[]) AS p(ref, document)
+                   SELECT ref, document FROM unnest(%b::text[], %b::text[]) AS p(ref, document)
                    ON CONFLICT (ref) DO UPDATE SET document = excluded.document
                    WHERE entities.document IS DISTINCT FROM excluded.document""",
                 [refs, [documents[ref] for ref in refs]],
@@ -211,8 +211,8 @@ class PostgreSQLStore(Store):
         gone = sorted(set(refs))
 
         def remove(cursor: Cursor) -> None:
-            cursor.execute("DELETE FROM entities WHERE ref = ANY(%s)", [gone])
-            cursor.execute("DELETE FROM facts_latest WHERE entity = ANY(%s)", [gone])
+            cursor.execute("DELETE FROM entities WHERE ref = ANY(%b)", [gone])
+            cursor.execute("DELETE FROM facts_latest WHERE entity = ANY(%b)", [gone])
 
         self._write(remove)
 
@@ -220,7 +220,7 @@ class PostgreSQLStore(Store):
         found: dict[str, Entity] = {}
         for chunk in _chunks(refs):
             for ref, document in self._query(
-                "SELECT ref, document FROM entities WHERE ref = ANY(%s)", [chunk]
+                "SELECT ref, document FROM entities WHERE ref = ANY(%b)", [chunk]
             ):
                 found[ref] = loads(document)
         return found
@@ -262,7 +262,7 @@ class PostgreSQLStore(Store):
                        SELECT entity, source, timestamp, row_number() OVER (
                            PARTITION BY entity, source ORDER BY timestamp DESC) AS n
                        FROM facts_history
-                       WHERE (entity, source) IN (SELECT * FROM unnest(%s::text[], %s::text[]))
+                       WHERE (entity, source) IN (SELECT * FROM unnest(%b::text[], %b::text[]))
                    ) AS ranked
                    WHERE ranked.n > %s AND h.entity = ranked.entity
                      AND h.source = ranked.source AND h.timestamp = ranked.timestamp""",
@@ -274,7 +274,7 @@ class PostgreSQLStore(Store):
             cursor.execute(
                 """DELETE FROM facts_history AS h USING (
                        SELECT entity, source, max(timestamp) AS newest FROM facts_history
-                       WHERE (entity, source) IN (SELECT * FROM unnest(%s::text[], %s::text[]))
+                       WHERE (entity, source) IN (SELECT * FROM unnest(%b::text[], %b::text[]))
                        GROUP BY entity, source
                    ) AS pair
                    WHERE h.entity = pair.entity AND h.source = pair.source
@@ -291,13 +291,13 @@ class PostgreSQLStore(Store):
         base = "SELECT entity, source, timestamp, facts FROM facts_latest WHERE facts IS NOT NULL"
         params: list[Any] = []
         if sources is not None:
-            base += " AND source = ANY(%s)"
+            base += " AND source = ANY(%b)"
             params.append(list(sources))
         chunks: list[list[str] | None] = list(_chunks(refs)) if refs is not None else [None]
         for chunk in chunks:
             query, args = base, list(params)
             if chunk is not None:
-                query += " AND entity = ANY(%s)"
+                query += " AND entity = ANY(%b)"
                 args.append(chunk)
             for entity, source, timestamp, values in self._query(query, args):
                 result.setdefault(entity, {})[source] = Fact(
@@ -311,7 +311,7 @@ class PostgreSQLStore(Store):
         for chunk in _chunks(refs):
             rows = self._query(
                 "SELECT entity, source, timestamp, facts FROM facts_latest "
-                "WHERE source != %s AND entity = ANY(%s) AND facts IS NOT NULL",
+                "WHERE source != %s AND entity = ANY(%b) AND facts IS NOT NULL",
                 [RESULTS_SOURCE, chunk],
             )
             for entity, source, timestamp, values in rows:
@@ -348,7 +348,7 @@ class PostgreSQLStore(Store):
         for chunk in _chunks(sorted({ref for ref, _ in wanted})):
             rows = self._query(
                 "SELECT entity, source, timestamp, facts FROM facts_history "
-                "WHERE entity = ANY(%s) ORDER BY entity, source, timestamp",
+                "WHERE entity = ANY(%b) ORDER BY entity, source, timestamp",
                 [chunk],
             )
             for entity, source, timestamp, values in rows:
@@ -363,7 +363,7 @@ class PostgreSQLStore(Store):
         for chunk in _chunks(refs):
             rows = self._query(
                 "SELECT entity, timestamp, facts FROM facts_history "
-                "WHERE source = %s AND entity = ANY(%s) ORDER BY entity, timestamp",
+                "WHERE source = %s AND entity = ANY(%b) ORDER BY entity, timestamp",
                 [RESULTS_SOURCE, chunk],
             )
             for entity, timestamp, values in rows:
@@ -381,7 +381,7 @@ class PostgreSQLStore(Store):
         def confirm(cursor: Cursor) -> None:
             cursor.execute(
                 """UPDATE facts_latest SET timestamp = %s
-                   WHERE source = %s AND entity = ANY(%s) AND timestamp < %s
+                   WHERE source = %s AND entity = ANY(%b) AND timestamp < %s
                      AND facts IS NOT NULL""",
                 [moment, RESULTS_SOURCE, chosen, moment],
             )
@@ -393,7 +393,7 @@ class PostgreSQLStore(Store):
         for chunk in _chunks(refs):
             rows = self._query(
                 "SELECT entity, input_hash, timestamp, valid_until FROM facts_latest "
-                "WHERE source = %s AND entity = ANY(%s) AND facts IS NOT NULL",
+                "WHERE source = %s AND entity = ANY(%b) AND facts IS NOT NULL",
                 [RESULTS_SOURCE, chunk],
             )
             for entity, digest, evaluated_at, valid_until in rows:
@@ -540,7 +540,7 @@ def _lock_latest(cursor: Cursor, rows: Sequence[Row]) -> dict[int, tuple[datetim
     entities, sources = _columns(sorted({(e, s) for e, s, _, _ in rows}), 2)
     cursor.execute(
         """INSERT INTO facts_latest (entity, source, timestamp)
-           SELECT entity, source, '-infinity' FROM unnest(%s::text[], %s::text[])
+           SELECT entity, source, '-infinity' FROM unnest(%b::text[], %b::text[])
                WITH ORDINALITY AS pair(entity, source, position)
            ORDER BY position
            ON CONFLICT DO NOTHING""",
@@ -549,7 +549,7 @@ def _lock_latest(cursor: Cursor, rows: Sequence[Row]) -> dict[int, tuple[datetim
     written_entities, written_sources, _, texts = _columns(rows, 4)
     cursor.execute(
         """SELECT written.position, latest.timestamp, latest.facts = written.facts
-           FROM unnest(%s::text[], %s::text[], %s::text[])
+           FROM unnest(%b::text[], %b::text[], %b::text[])
                WITH ORDINALITY AS written(entity, source, facts, position)
            JOIN facts_latest AS latest
                ON latest.entity = written.entity AND latest.source = written.source
@@ -597,7 +597,7 @@ def _insert_points(cursor: Cursor, points: Sequence[Row]) -> None:
         return
     cursor.execute(
         """INSERT INTO facts_history
-           SELECT * FROM unnest(%s::text[], %s::text[], %s::timestamptz[], %s::text[])
+           SELECT * FROM unnest(%b::text[], %b::text[], %b::timestamptz[], %b::text[])
            ON CONFLICT (entity, source, timestamp) DO UPDATE SET facts = excluded.facts""",
         _columns(points, 4),
     )
@@ -610,8 +610,8 @@ def _update_latest(cursor: Cursor, latest: Sequence[tuple[Any, ...]]) -> None:
         """UPDATE facts_latest AS latest
            SET timestamp = written.timestamp, facts = written.facts,
                input_hash = written.input_hash, valid_until = written.valid_until
-           FROM unnest(%s::text[], %s::text[], %s::timestamptz[], %s::text[], %s::text[],
-                       %s::text[]) AS written(entity, source, timestamp, facts, input_hash,
+           FROM unnest(%b::text[], %b::text[], %b::timestamptz[], %b::text[], %b::text[],
+                       %b::text[]) AS written(entity, source, timestamp, facts, input_hash,
                                               valid_until)
            WHERE latest.entity = written.entity AND latest.source = written.source""",
         _columns(latest, 6),
