@@ -286,6 +286,21 @@ def test_with_scorecards_stopped_the_catalog_keeps_processing_and_the_last_value
         server.stop()
 
 
+def test_with_scorecards_unreachable_from_the_start_every_entity_is_ingested_unmarked(
+    tmp_path: Path, node_modules: Path, listed: dict[str, dict[str, Any]]
+) -> None:
+    nowhere = f"http://127.0.0.1:{free_port()}"
+    backend = start_backstage(node_modules, tmp_path / "backstage", nowhere, 60)
+    try:
+        backend.wait_for_entities(set(listed))
+        entities = backend.entities()
+        assert {ref: ours(e) for ref, e in entities.items()} == {ref: {} for ref in entities}
+        log = backend.log_path.read_text(errors="replace")
+        assert log.count(f"scorecards at {nowhere} cannot be read") == 1, log[-3000:]
+    finally:
+        backend.stop()
+
+
 def test_the_module_sends_the_token_scorecards_asks_for(scorecards):
     response = httpx.get(f"{scorecards.url}/api/v1/entities", timeout=10)
     assert response.status_code == 401

@@ -11,6 +11,7 @@ Tech Insights backends, the JSON rules fact checker, and our module built with t
 from __future__ import annotations
 
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -92,20 +93,35 @@ def levels(scorecards: ApiServer) -> dict[str, list[str]]:
 
 
 @pytest.fixture(scope="module")
-def backstage(
-    tmp_path_factory: pytest.TempPathFactory,
-    scorecards: ApiServer,
-    listed: dict[str, dict[str, Any]],
-) -> Iterator[ModulesBackend]:
+def node_modules() -> Path:
     missing = missing_tools()
     if missing:
         pytest.skip(
             f"{' and '.join(missing)} not found: the real Tech Insights backend needs "
             "Node.js (20 or later) and npm"
         )
+    return install_modules()
+
+
+@pytest.fixture(scope="module")
+def backstage(
+    tmp_path_factory: pytest.TempPathFactory, node_modules: Path, scorecards: ApiServer
+) -> Iterator[ModulesBackend]:
+    backend = start_backstage(node_modules, tmp_path_factory.mktemp("backstage"), scorecards.url)
+    try:
+        payments = "component:default/payments-api"
+        backend.wait_until(
+            f"Tech Insights has facts of {payments}", lambda: latest(backend, payments)
+        )
+        yield backend
+    finally:
+        backend.stop()
+
+
+def start_backstage(node_modules: Path, folder: Path, scorecards_url: str) -> ModulesBackend:
     backend = ModulesBackend(
-        install_modules(),
-        tmp_path_factory.mktemp("backstage"),
+        node_modules,
+        folder,
         EXAMPLES,
         free_port(),
         BACKSTAGE_TOKEN,
@@ -126,7 +142,11 @@ def backstage(
                     ]
                 }
             },
-            "scorecards": {"baseUrl": scorecards.url, "token": f"${{{TOKEN_VARIABLE}}}"},
+            "scorecards": {
+                "baseUrl": scorecards_url,
+                "token": f"${{{TOKEN_VARIABLE}}}",
+                "timeoutSeconds": 5,
+            },
             "techInsights": {
                 "factRetrievers": {
                     "scorecardsFactRetriever": {
@@ -143,14 +163,7 @@ def backstage(
         scorecards_token=SCORECARDS_TOKEN,
     )
     backend.start()
-    try:
-        payments = "component:default/payments-api"
-        backend.wait_until(
-            f"Tech Insights has facts of {payments}", lambda: latest(backend, payments)
-        )
-        yield backend
-    finally:
-        backend.stop()
+    return backend
 
 
 def latest(backend: ModulesBackend, ref: str) -> dict[str, Any] | None:
@@ -236,3 +249,25 @@ def test_a_stock_json_rules_check_on_a_check_status_matches_the_engines_status(b
         ref: status == "pass" for ref, status in statuses.items()
     }
     assert set(statuses.values()) >= {"pass", "fail"}
+
+
+def test_with_scorecards_unreachable_at_start_the_backend_starts_with_a_minimal_schema(
+    tmp_path: Path, node_modules: Path
+) -> None:
+    nowhere = f"http://127.0.0.1:{free_port()}"
+    backend = start_backstage(node_modules, tmp_path / "backstage", nowhere)
+    try:
+
+        def schema() -> dict[str, Any] | None:
+            with backend.client() as client:
+                response = client.get("/api/tech-insights/fact-schemas")
+            response.raise_for_status()
+            return next((s for s in response.json() if s["id"] == RETRIEVER), None)
+
+        found = backend.wait_until("the scorecards fact schema is stored", schema)
+        assert (found["version"], found["evaluated_at"]["type"]) == ("1.0.0", "datetime")
+        assert not [key for key in found if key.startswith("check_")]
+        log = backend.log_path.read_text(errors="replace")
+        assert f"scorecards at {nowhere} cannot be read, so the scorecards fact schema" in log
+    finally:
+        backend.stop()
