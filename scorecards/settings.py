@@ -84,6 +84,9 @@ class Settings(BaseSettings):
     api_tokens: SecretStr | None = None  # comma-separated
     token: SecretStr | None = None
     api_read_requires_token: bool = False  # read routes also need a bearer token
+    # Backstage's auth backend (e.g. https://backstage.example.com/api/auth): read routes that need
+    # a token also take the signed-in user's Backstage token, checked against its keys
+    api_backstage_auth_url: str | None = None
     api_push_unknown_entities: bool = False  # accept pushed facts for refs not in the store
     api_cors_origins: str | None = None  # comma-separated browser origins, e.g. the Backstage app
     # API hardening (README "Security model"): larger request bodies get 413; expensive requests

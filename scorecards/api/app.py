@@ -15,6 +15,7 @@ from fastapi import APIRouter, FastAPI
 from fastapi.middleware.cors import CORSMiddleware
 
 from scorecards.api import service
+from scorecards.api.backstage_tokens import BackstageUserTokens
 from scorecards.api.body_limit import BodyLimitMiddleware
 from scorecards.api.context import ApiContext, DefinitionsHolder
 from scorecards.api.dashboard import routes as dashboard
@@ -67,6 +68,11 @@ def create_app(
         embedded_runs=EmbeddedRuns(),
         expensive=ExpensiveRequests(settings.api_expensive_requests, metrics.registry),
         tokens=tokens,
+        backstage_users=(
+            BackstageUserTokens(settings.api_backstage_auth_url)
+            if settings.api_backstage_auth_url
+            else None
+        ),
     )
 
     @asynccontextmanager

@@ -10,6 +10,7 @@ compared in constant time and never appear in a log line or an answer.
 from __future__ import annotations
 
 from fastapi import Depends, Request
+from fastapi.concurrency import run_in_threadpool
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
 from scorecards.api.context import ApiContext, get_context
@@ -36,11 +37,36 @@ class Access:
         request: Request,
         credentials: HTTPAuthorizationCredentials | None = Depends(bearer),
     ) -> Principal:
-        return self.admit(get_context(request), credentials)
+        return await self.admit_reader(get_context(request), credentials)
 
     async def admit_request(self, request: Request) -> Principal:
         """The same check from the request's headers alone, before anything else is read."""
-        return self.admit(get_context(request), await bearer(request))
+        return await self.admit_reader(get_context(request), await bearer(request))
+
+    async def admit_reader(
+        self, context: ApiContext, credentials: HTTPAuthorizationCredentials | None
+    ) -> Principal:
+        """`admit`, where a read that needs a token may also bring a Backstage user's
+        token (scorecards.api.backstage_tokens), checked off the event loop since
+        checking it may fetch the auth backend's keys."""
+        users = context.backstage_users
+        if (
+            self.action is None
+            and users is not None
+            and context.settings.api_read_requires_token
+            and credentials is not None
+            and context.tokens.identify(credentials.credentials) is None
+        ):
+            principal = await run_in_threadpool(users.identify, credentials.credentials)
+            if principal is None:
+                raise ApiError(
+                    401,
+                    "the bearer token is neither one of the server's tokens nor a valid "
+                    f"Backstage user token issued by {users.issuer} — sign in to Backstage again",
+                    headers=_CHALLENGE,
+                )
+            return principal
+        return self.admit(context, credentials)
 
     def admit(
         self, context: ApiContext, credentials: HTTPAuthorizationCredentials | None

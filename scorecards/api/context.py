@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING
 
 from fastapi import Request
 
+from scorecards.api.backstage_tokens import BackstageUserTokens
 from scorecards.api.expensive_requests import ExpensiveRequests
 from scorecards.api.metrics import Metrics
 from scorecards.api.token_scopes import AcceptedTokens
@@ -61,6 +62,7 @@ class ApiContext:
     embedded_runs: EmbeddedRuns
     expensive: ExpensiveRequests
     tokens: AcceptedTokens = field(default_factory=AcceptedTokens)
+    backstage_users: BackstageUserTokens | None = None
     report_inputs: ReportInputsCache = field(default_factory=ReportInputsCache)
 
 

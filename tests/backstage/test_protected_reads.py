@@ -9,6 +9,7 @@ nothing else (README: "Protected reads through Backstage's proxy").
 
 from __future__ import annotations
 
+import base64
 import hashlib
 import json
 import os
@@ -16,11 +17,12 @@ import shutil
 import subprocess
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import httpx
 import pytest
 
-from tests.api.conftest import ApiServer, seed_store, start_server
+from tests.api.conftest import TOKEN, ApiServer, seed_store, start_server
 from tests.backstage.backend import install, missing_tools
 from tests.backstage.proxy_backend import ProxyBackend
 from tests.conftest import REPO_ROOT, free_port
@@ -110,11 +112,9 @@ def test_a_signed_in_user_runs_tech_insights_checks_through_the_proxy(backstage,
     assert {r["check"]["id"] for r in results.json()} <= {c["id"] for c in checks.json()}
 
 
-def test_the_stock_tech_insights_client_works_with_the_proxy_as_its_discovery_target(
-    backstage, user_token
-):
-    """The stock frontend's client, given `discovery.endpoints` pointing tech-insights at
-    the proxy, sends the signed-in user's token there: every call it makes succeeds."""
+def run_stock_client(base_url: str, token: str) -> dict[str, Any]:
+    """Backstage's own TechInsightsClient (tests/api/techinsights) against `base_url`,
+    sending `token` as the signed-in user's: what each of its calls got."""
     done = subprocess.run(
         ["bash", str(TECHINSIGHTS_CLIENT / "install.sh")],
         capture_output=True,
@@ -124,14 +124,13 @@ def test_the_stock_tech_insights_client_works_with_the_proxy_as_its_discovery_ta
     )
     assert done.returncode == 0, done.stderr
     node_modules = Path(done.stdout.strip().splitlines()[-1]) / "node_modules"
-    base_url = f"{backstage.url}{PROXY}/api/tech-insights"
     probe = subprocess.run(
         [
             shutil.which("node") or "node",
             str(TECHINSIGHTS_CLIENT / "client-probe.cjs"),
             base_url,
             "component:default/payments-api",
-            user_token,
+            token,
         ],
         capture_output=True,
         text=True,
@@ -140,7 +139,16 @@ def test_the_stock_tech_insights_client_works_with_the_proxy_as_its_discovery_ta
         check=False,
     )
     assert probe.returncode == 0, probe.stderr
-    out = json.loads(probe.stdout)
+    out: dict[str, Any] = json.loads(probe.stdout)
+    return out
+
+
+def test_the_stock_tech_insights_client_works_with_the_proxy_as_its_discovery_target(
+    backstage, user_token
+):
+    """The stock frontend's client, given `discovery.endpoints` pointing tech-insights at
+    the proxy, sends the signed-in user's token there: every call it makes succeeds."""
+    out = run_stock_client(f"{backstage.url}{PROXY}/api/tech-insights", user_token)
     assert out["run"] and all(isinstance(r["result"], bool) for r in out["run"])
 
 
@@ -175,3 +183,87 @@ def test_the_proxys_read_only_token_cannot_start_a_run(backstage, user_token):
         response = client.post("/api/v1/runs", json={})
     assert response.status_code == 403, response.text
     assert "backstage-proxy" in response.json()["error"]["message"]
+
+
+# Optional: scorecards checks Backstage user tokens itself (api_backstage_auth_url).
+
+
+def start_checking_server(folder: Path, auth_url: str) -> ApiServer:
+    seed_store(folder / "scores.db")
+    return start_server(
+        folder,
+        f"sqlite:///{folder / 'scores.db'}",
+        SCORECARDS_API_READ_REQUIRES_TOKEN="true",
+        SCORECARDS_API_BACKSTAGE_AUTH_URL=auth_url,
+    )
+
+
+@pytest.fixture(scope="module")
+def checking(
+    tmp_path_factory: pytest.TempPathFactory, backstage: ProxyBackend
+) -> Iterator[ApiServer]:
+    """scorecards checking Backstage user tokens against the real auth backend."""
+    server = start_checking_server(tmp_path_factory.mktemp("checking"), f"{backstage.url}/api/auth")
+    yield server
+    server.stop()
+
+
+def test_a_backstage_user_token_reads_directly_when_scorecards_checks_it(checking, user_token):
+    with checking.client(user_token) as client:
+        assert client.get(f"/api/v1/entities/{ENTITY}").status_code == 200
+        assert client.get("/api/tech-insights/checks").status_code == 200
+
+
+def test_the_stock_client_reads_directly_with_the_users_backstage_token(checking, user_token):
+    out = run_stock_client(f"{checking.url}/api/tech-insights", user_token)
+    assert out["run"] and all(isinstance(r["result"], bool) for r in out["run"])
+
+
+def test_a_backstage_user_token_cannot_write(checking, user_token):
+    with checking.client(user_token) as client:
+        assert client.post("/api/v1/runs", json={}).status_code == 401
+
+
+def test_a_backstage_user_token_with_a_changed_claim_is_refused(checking, user_token):
+    header, payload, signature = user_token.split(".")
+    claims = json.loads(base64.urlsafe_b64decode(payload + "=" * (-len(payload) % 4)))
+    claims["sub"] = "user:default/someone-else"
+    forged = base64.urlsafe_b64encode(json.dumps(claims).encode()).decode().rstrip("=")
+    with checking.client(f"{header}.{forged}.{signature}") as client:
+        response = client.get(f"/api/v1/entities/{ENTITY}")
+    assert response.status_code == 401
+    assert "Backstage user token" in response.json()["error"]["message"]
+
+
+def test_our_own_tokens_still_read_where_backstage_tokens_are_checked(checking):
+    with checking.client(TOKEN) as client:
+        assert client.get(f"/api/v1/entities/{ENTITY}").status_code == 200
+
+
+def test_a_backstage_token_from_another_issuer_is_refused(
+    tmp_path_factory: pytest.TempPathFactory, backstage: ProxyBackend, user_token: str
+):
+    # The same auth backend under another name: its keys verify the signature, but the
+    # token names the issuer it was signed for.
+    other_name = backstage.url.replace("127.0.0.1", "localhost") + "/api/auth"
+    server = start_checking_server(tmp_path_factory.mktemp("other-issuer"), other_name)
+    try:
+        with server.client(user_token) as client:
+            assert client.get(f"/api/v1/entities/{ENTITY}").status_code == 401
+    finally:
+        server.stop()
+
+
+def test_an_unreachable_auth_backend_is_a_503_naming_where_the_keys_were_looked_for(
+    tmp_path_factory: pytest.TempPathFactory, user_token: str
+):
+    server = start_checking_server(
+        tmp_path_factory.mktemp("no-auth"), f"http://127.0.0.1:{free_port()}/api/auth"
+    )
+    try:
+        with server.client(user_token) as client:
+            response = client.get(f"/api/v1/entities/{ENTITY}")
+        assert response.status_code == 503
+        assert "/api/auth/.well-known/jwks.json" in response.json()["error"]["message"]
+    finally:
+        server.stop()
