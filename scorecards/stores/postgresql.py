@@ -604,17 +604,19 @@ def _insert_points(cursor: Cursor, points: Sequence[Row]) -> None:
 
 
 def _update_latest(cursor: Cursor, latest: Sequence[tuple[Any, ...]]) -> None:
+    # An upsert, not an UPDATE: an entity removed since its row was looked at (the row
+    # is gone) gets its latest fact back, as if the removal had come first.
     if not latest:
         return
     cursor.execute(
-        """UPDATE facts_latest AS latest
-           SET timestamp = written.timestamp, facts = written.facts,
-               input_hash = written.input_hash, valid_until = written.valid_until
-           FROM unnest(%b::text[], %b::text[], %b::timestamptz[], %b::text[], %b::text[],
-                       %b::text[]) AS written(entity, source, timestamp, facts, input_hash,
-                                              valid_until)
-           WHERE latest.entity = written.entity AND latest.source = written.source""",
-        _columns(latest, 6),
+        """INSERT INTO facts_latest AS latest
+               (entity, source, timestamp, facts, input_hash, valid_until)
+           SELECT * FROM unnest(%b::text[], %b::text[], %b::timestamptz[], %b::text[],
+                                %b::text[], %b::text[])
+           ON CONFLICT (entity, source) DO UPDATE
+           SET timestamp = excluded.timestamp, facts = excluded.facts,
+               input_hash = excluded.input_hash, valid_until = excluded.valid_until""",
+        _columns(sorted(latest, key=lambda row: (row[0], row[1])), 6),
     )
 
 
