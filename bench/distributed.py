@@ -1,20 +1,29 @@
-"""Entities per second: the embedded run against 1 and 2 Celery worker processes.
+"""Entities per second: the embedded run against 1, 2 and 4 Celery worker processes,
+with the Redis store and with the PostgreSQL store.
 
     python -m bench.distributed [--entities 5000] [--batch-size 250] [--seed 7] [--repeat 1]
+        [--workers 1,2,4] [--postgresql postgresql://postgres@127.0.0.1:5432/postgres]
 
 Uses the synthetic catalog and facts of bench/evaluate.py with the bundled checks,
 and measures in the same run, each time from planning (storing entities and
 facts, creating the run) until the run is finished:
 
 1. the embedded run (`run_in_process`) into SQLite, the baseline;
-2. the embedded run into Redis, to separate the store's cost from distribution;
-3. a distributed run on 1 worker process, then on 2 (`celery -A worker worker
-   --pool prefork -c 1` each), with Redis as broker and store.
+2. the embedded run into Redis, then into PostgreSQL, to separate each store's
+   cost from distribution;
+3. a distributed run on 1, 2 and 4 worker processes (`celery -A worker worker
+   --pool prefork -c 1` each), Redis as broker, Redis as store; then the same
+   with PostgreSQL as store.
 
-Workers start before timing (they are long-lived in production); a private
-redis-server is started on a free loopback port and removed afterwards. Every
-run must score every entity with the same results as the baseline, or the
-figures are not printed. With fewer cores than workers, more workers cannot help.
+Each distributed row also says how many bytes went through Redis per entity
+(its `total_net_input_bytes` + `total_net_output_bytes`): with the Redis store,
+broker and store traffic together; with PostgreSQL, the broker's alone (and
+this process polling the run). Workers start before timing (they are long-lived
+in production); a private redis-server is started on a free loopback port and a
+schema of its own is made in PostgreSQL, both removed afterwards (no PostgreSQL
+answering: its rows are left out, saying so). Every run must score every entity
+with the same results as the baseline, or the figures are not printed. With
+fewer cores than workers, more workers cannot help.
 """
 
 from __future__ import annotations
@@ -28,8 +37,10 @@ import subprocess
 import sys
 import tempfile
 import time
+import uuid
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
+from dataclasses import dataclass
 from datetime import timedelta
 from pathlib import Path
 
@@ -94,13 +105,14 @@ def redis_server(folder: Path) -> Iterator[int]:
 class Workers:
     """`celery -A worker worker` processes, started one at a time, stopped together."""
 
-    def __init__(self, env: dict[str, str], folder: Path) -> None:
+    def __init__(self, env: dict[str, str], folder: Path, tag: str) -> None:
         self.env = env
         self.folder = folder
+        self.tag = tag.lower()
         self.processes: list[subprocess.Popen[bytes]] = []
 
     def add(self) -> None:
-        name = f"bench{len(self.processes) + 1}@localhost"
+        name = f"bench-{self.tag}-{len(self.processes) + 1}@localhost"
         log_path = self.folder / f"{name}.log"
         with log_path.open("wb") as log:
             process = subprocess.Popen(
@@ -157,14 +169,6 @@ def wait_for(store: Store, run_id: str) -> Run:
     raise SystemExit(f"run {run_id} did not finish within {RUN_SECONDS:g}s")
 
 
-Measured = tuple[float, Run, float | None]  # seconds, the run, seconds until it was queued
-
-
-def best_of(repeat: int, measure: Callable[[int], Measured]) -> Measured:
-    """Fastest of `repeat` runs; each run gets its own `now`, so results never collide."""
-    return min((measure(attempt) for attempt in range(repeat)), key=lambda pair: pair[0])
-
-
 def scores(store: Store, refs: list[str]) -> dict[str, tuple[object, ...]]:
     """What must agree across runs: every check status and every score, per entity."""
 
@@ -177,109 +181,237 @@ def scores(store: Store, refs: list[str]) -> dict[str, tuple[object, ...]]:
     return {ref: key(e) for ref, e in store.latest_evaluations(refs).items()}
 
 
+@dataclass
+class Row:
+    label: str
+    seconds: float
+    run: Run
+    queued_after: float | None = None
+    redis_bytes: int | None = None
+
+
+class Bench:
+    """The workload, and the stores and broker the rows of one bench run share."""
+
+    def __init__(self, args: argparse.Namespace, folder: Path, port: int) -> None:
+        self.args = args
+        self.folder = folder
+        self.definitions: Definitions = load_definitions(CHECKS, run_tests=False)
+        self.entities = synthetic_catalog(args.entities, args.seed)
+        self.facts = as_facts(self.entities, args.seed)
+        self.refs = [entity_ref(e) for e in self.entities]
+        self.broker_url = f"redis://127.0.0.1:{port}/0"
+        self.redis = redis.Redis(port=port)
+
+    def settings(self, store_url: str) -> Settings:
+        return Settings(
+            broker_url=self.broker_url,
+            store_url=store_url,
+            definitions=str(CHECKS),
+            batch_size=self.args.batch_size,
+            facts=None,
+        )
+
+    def redis_bytes(self) -> int:
+        stats = self.redis.info("stats")
+        return int(stats["total_net_input_bytes"]) + int(stats["total_net_output_bytes"])
+
+    def embedded(self, label: str, store: Store) -> Row:
+        def measure(attempt: int) -> Row:
+            now = NOW + timedelta(minutes=attempt)
+            started = time.perf_counter()
+            run = run_in_process(
+                store, self.definitions, self.entities, self.facts, now, self.args.batch_size
+            )
+            return Row(label, time.perf_counter() - started, run)
+
+        return best_of(self.args.repeat, measure)
+
+    def distributed(self, label: str, store_url: str, empty: Callable[[], None]) -> Row:
+        settings = self.settings(store_url)
+
+        def measure(attempt: int) -> Row:
+            empty()
+            now = NOW + timedelta(minutes=attempt)
+            store = open_store(store_url)
+            moved = self.redis_bytes()
+            started = time.perf_counter()
+            queued = start_distributed_run(
+                settings, store, self.definitions, RunInputs(self.entities, self.facts), now
+            )
+            queued_after = time.perf_counter() - started
+            run = wait_for(store, queued.id)
+            seconds = time.perf_counter() - started
+            store.close()
+            return Row(label, seconds, run, queued_after, self.redis_bytes() - moved)
+
+        return best_of(self.args.repeat, measure)
+
+    def on_workers(self, store_name: str, store_url: str, empty: Callable[[], None]) -> list[Row]:
+        """Distributed rows for each worker count, workers sharing `store_url`."""
+        env = {k: v for k, v in os.environ.items() if not k.startswith("SCORECARDS_")}
+        env.update(
+            SCORECARDS_CONFIG=str(self.folder / "no-config.yaml"),
+            SCORECARDS_BROKER_URL=self.broker_url,
+            SCORECARDS_STORE_URL=store_url,
+            SCORECARDS_DEFINITIONS=str(CHECKS),
+        )
+        workers = Workers(env, self.folder, store_name)
+        rows: list[Row] = []
+        try:
+            for size in self.args.workers:
+                while len(workers.processes) < size:
+                    workers.add()
+                empty()
+                warm_up = RunInputs(self.entities[: self.args.batch_size * size], self.facts)
+                with open_store(store_url) as warm_store:
+                    queued = start_distributed_run(
+                        self.settings(store_url), warm_store, self.definitions, warm_up, NOW
+                    )
+                    wait_for(warm_store, queued.id)
+                plural = "es" if size > 1 else ""
+                label = f"{size} worker process{plural}, {store_name} store"
+                rows.append(self.distributed(label, store_url, empty))
+        finally:
+            workers.stop()
+        return rows
+
+
+def best_of(repeat: int, measure: Callable[[int], Row]) -> Row:
+    """Fastest of `repeat` runs; each run gets its own `now`, so results never collide."""
+    return min((measure(attempt) for attempt in range(repeat)), key=lambda row: row.seconds)
+
+
+@contextmanager
+def postgresql_schema(url: str) -> Iterator[str | None]:
+    """A store URL naming a new schema of `url`'s database, dropped afterwards; None
+    when no PostgreSQL answers there."""
+    import psycopg
+
+    schema = f"bench_{uuid.uuid4().hex[:12]}"
+    try:
+        psycopg.connect(url, connect_timeout=5).close()
+    except psycopg.OperationalError as exc:
+        print(f"no PostgreSQL at {url} ({' '.join(str(exc).split())}): its rows are left out")
+        yield None
+        return
+    try:
+        yield f"{url}{'&' if '?' in url else '?'}schema={schema}"
+    finally:
+        with psycopg.connect(url, autocommit=True) as connection:
+            connection.execute(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE'.encode())
+
+
+def emptied_postgresql(store_url: str) -> Callable[[], None]:
+    """What empties the PostgreSQL store between runs, keeping its tables (the
+    workers' connections stay valid)."""
+    import psycopg
+
+    database, _, schema = store_url.partition("?schema=")
+
+    def empty() -> None:
+        with psycopg.connect(database, autocommit=True) as connection:
+            tables = ", ".join(
+                f'"{schema}".{name}'
+                for name in (
+                    "entities", "facts_latest", "facts_history", "runs", "run_batches", "leases"
+                )
+            )  # fmt: skip
+            connection.execute(f"TRUNCATE {tables}".encode())
+
+    return empty
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
     parser.add_argument("--entities", type=int, default=5000)
     parser.add_argument("--batch-size", type=int, default=250)
     parser.add_argument("--seed", type=int, default=7)
     parser.add_argument("--repeat", type=int, default=1)
+    parser.add_argument(
+        "--workers", type=lambda text: [int(n) for n in text.split(",")], default=[1, 2, 4]
+    )
+    parser.add_argument("--postgresql", default="postgresql://postgres@127.0.0.1:5432/postgres")
     args = parser.parse_args(argv)
 
-    definitions: Definitions = load_definitions(CHECKS, run_tests=False)
-    entities = synthetic_catalog(args.entities, args.seed)
-    facts = as_facts(entities, args.seed)
-    refs = [entity_ref(e) for e in entities]
-    count = len(entities)
+    with (
+        tempfile.TemporaryDirectory(prefix="bench-distributed-") as temp,
+        redis_server(Path(temp)) as port,
+        postgresql_schema(args.postgresql) as postgresql_url,
+    ):
+        bench = Bench(args, Path(temp), port)
+        redis_url = f"redis://127.0.0.1:{port}/1"
+        flush = redis.Redis(port=port, db=1)
+        # Warm up this process (first evaluations fill caches) before any timing.
+        warm = SQLiteStore(bench.folder / "warm-up.db")
+        run_in_process(warm, bench.definitions, bench.entities[:200], bench.facts, NOW, 250)
+        warm.close()
+        sqlite = SQLiteStore(bench.folder / "embedded.db")
+        rows = [bench.embedded("embedded run, SQLite store", sqlite)]
+        baseline = scores(sqlite, bench.refs)
+        flush.flushdb()
+        with open_store(redis_url) as redis_store:
+            rows.append(bench.embedded("embedded run, Redis store", redis_store))
+            checked = [scores(redis_store, bench.refs)]
+        if postgresql_url is not None:
+            with open_store(postgresql_url) as postgresql_store:
+                rows.append(bench.embedded("embedded run, PostgreSQL store", postgresql_store))
+                checked.append(scores(postgresql_store, bench.refs))
 
-    with tempfile.TemporaryDirectory(prefix="bench-distributed-") as temp:
-        folder = Path(temp)
-        with redis_server(folder) as port:
-            broker_url, store_url = f"redis://127.0.0.1:{port}/0", f"redis://127.0.0.1:{port}/1"
-            flush = redis.Redis(port=port, db=1)
-            settings = Settings(
-                broker_url=broker_url,
-                store_url=store_url,
-                definitions=str(CHECKS),
-                batch_size=args.batch_size,
-                facts=None,
-            )
-
-            def embedded(store: Store) -> Callable[[int], Measured]:
-                def measure(attempt: int) -> Measured:
-                    now = NOW + timedelta(minutes=attempt)
-                    started = time.perf_counter()
-                    run = run_in_process(store, definitions, entities, facts, now, args.batch_size)
-                    return time.perf_counter() - started, run, None
-
-                return measure
-
-            def distributed(attempt: int) -> Measured:
-                flush.flushdb()
-                now = NOW + timedelta(minutes=attempt)
-                store = open_store(store_url)
-                started = time.perf_counter()
-                queued = start_distributed_run(
-                    settings, store, definitions, RunInputs(entities, facts), now
-                )
-                queued_after = time.perf_counter() - started
-                run = wait_for(store, queued.id)
-                return time.perf_counter() - started, run, queued_after
-
-            # Warm up this process (first evaluations fill caches) before any timing.
-            warm = SQLiteStore(folder / "warm-up.db")
-            run_in_process(warm, definitions, entities[:200], facts, NOW, args.batch_size)
-            warm.close()
-            sqlite = SQLiteStore(folder / "embedded.db")
-            rows = [("embedded run, SQLite store", *best_of(args.repeat, embedded(sqlite)))]
-            baseline = scores(sqlite, refs)
+        def flush_store() -> None:
             flush.flushdb()
-            redis_store = open_store(store_url)
-            rows.append(("embedded run, Redis store", *best_of(args.repeat, embedded(redis_store))))
-            checked = [scores(redis_store, refs)]
 
-            env = {k: v for k, v in os.environ.items() if not k.startswith("SCORECARDS_")}
-            env.update(
-                SCORECARDS_CONFIG=str(folder / "no-config.yaml"),
-                SCORECARDS_BROKER_URL=broker_url,
-                SCORECARDS_STORE_URL=store_url,
-                SCORECARDS_DEFINITIONS=str(CHECKS),
+        stores: list[tuple[str, str, Callable[[], None]]] = [("Redis", redis_url, flush_store)]
+        if postgresql_url is not None:
+            stores.append(("PostgreSQL", postgresql_url, emptied_postgresql(postgresql_url)))
+        for name, url, empty in stores:
+            for row in bench.on_workers(name, url, empty):
+                rows.append(row)
+                with open_store(url) as store:
+                    checked.append(scores(store, bench.refs))
+        flush.close()
+        bench.redis.close()
+    return report(args, bench, rows, baseline, checked)
+
+
+def report(
+    args: argparse.Namespace,
+    bench: Bench,
+    rows: list[Row],
+    baseline: dict[str, tuple[object, ...]],
+    checked: list[dict[str, tuple[object, ...]]],
+) -> int:
+    count = len(bench.entities)
+    for row in rows:
+        if row.run.state is not RunState.SUCCEEDED or row.run.entities_done != count:
+            print(
+                f"{row.label}: run {row.run.state.value}, {row.run.entities_done}/{count}",
+                file=sys.stderr,
             )
-            workers = Workers(env, folder)
-            try:
-                for size in (1, 2):
-                    workers.add()
-                    warm_up = RunInputs(entities[: args.batch_size * size], facts)
-                    warm_store = open_store(store_url)
-                    queued = start_distributed_run(settings, warm_store, definitions, warm_up, NOW)
-                    wait_for(warm_store, queued.id)
-                    label = f"distributed, {size} worker process{'es' if size > 1 else ''}"
-                    rows.append((label, *best_of(args.repeat, distributed)))
-                    checked.append(scores(open_store(store_url), refs))
-            finally:
-                workers.stop()
-
-    for label, _, run, _ in rows:
-        if run.state is not RunState.SUCCEEDED or run.entities_done != count:
-            print(f"{label}: run {run.state.value}, {run.entities_done}/{count}", file=sys.stderr)
             return 1
     if any(other != baseline for other in checked) or len(baseline) != count:
         print("runs disagree on some entity's results", file=sys.stderr)
         return 1
 
-    base_rate = count / rows[0][1]
+    base_rate = count / rows[0].seconds
     print(
-        f"{count} synthetic entities (seed {args.seed}), {len(definitions.checks)} checks, "
+        f"{count} synthetic entities (seed {args.seed}), {len(bench.definitions.checks)} checks, "
         f"batches of {args.batch_size}, {os.cpu_count()} CPUs, best of {args.repeat}"
     )
-    for label, seconds, _, queued_after in rows:
-        rate = count / seconds
-        note = f"   (queued after {queued_after:.2f}s)" if queued_after is not None else ""
-        print(
-            f"{label:<34} {rate:>9,.0f} entities/s {seconds:>8.2f}s {rate / base_rate:>6.2f}x"
-            + note
-        )
+    for row in rows:
+        rate = count / row.seconds
+        line = f"{row.label:<40} {rate:>9,.0f} entities/s {row.seconds:>8.2f}s"
+        line += f" {rate / base_rate:>6.2f}x"
+        if row.queued_after is not None:
+            line += f"   queued after {row.queued_after:.2f}s"
+        if row.redis_bytes is not None:
+            line += f", Redis {row.redis_bytes / count:,.0f} B/entity"
+        print(line)
     print("x: entities/s relative to the embedded run into SQLite; same results in every run.")
     print("queued after: storing the entities and facts and creating the run, in this process.")
+    print(
+        "Redis B/entity: bytes in and out of Redis during the run (broker, and the store if Redis)."
+    )
     return 0
 
 
