@@ -15,7 +15,7 @@ from fastapi import APIRouter, FastAPI
 from fastapi.middleware.cors import CORSMiddleware
 
 from scorecards.api import service
-from scorecards.api.backstage_tokens import BackstageUserTokens
+from scorecards.api.auth import BackstageUserTokens
 from scorecards.api.body_limit import BodyLimitMiddleware
 from scorecards.api.context import ApiContext, DefinitionsHolder
 from scorecards.api.dashboard import routes as dashboard

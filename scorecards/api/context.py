@@ -13,7 +13,6 @@ from typing import TYPE_CHECKING
 
 from fastapi import Request
 
-from scorecards.api.backstage_tokens import BackstageUserTokens
 from scorecards.api.expensive_requests import ExpensiveRequests
 from scorecards.api.metrics import Metrics
 from scorecards.api.token_scopes import AcceptedTokens
@@ -24,6 +23,7 @@ from scorecards.settings import Settings
 from scorecards.stores.base import Store
 
 if TYPE_CHECKING:
+    from scorecards.api.auth import BackstageUserTokens
     from scorecards.api.native.runs import EmbeddedRuns
 
 
