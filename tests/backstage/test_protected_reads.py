@@ -4,7 +4,9 @@ scorecards through Backstage's proxy backend, which adds our read-only token.
 Real packages (tests/backstage/install.sh): backend-defaults, the auth backend with the
 guest provider, the proxy backend. `scorecards serve` needs a token for reads
 (SCORECARDS_API_READ_REQUIRES_TOKEN); the proxy holds a scoped token that may read and
-nothing else (README: "Protected reads through Backstage's proxy").
+nothing else (README: "Viewing scores in Backstage", through Backstage's proxy). Then
+the optional way: scorecards checks the users' Backstage tokens itself against the
+real auth backend's keys (SCORECARDS_API_BACKSTAGE_AUTH_URL).
 """
 
 from __future__ import annotations
@@ -14,6 +16,7 @@ import hashlib
 import json
 import os
 import shutil
+import sqlite3
 import subprocess
 from collections.abc import Iterator
 from pathlib import Path
@@ -37,9 +40,23 @@ TECHINSIGHTS_CLIENT = REPO_ROOT / "tests" / "api" / "techinsights"
 
 
 @pytest.fixture(scope="module")
-def scorecards(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ApiServer]:
+def seeded(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """One embedded run of the examples; each server gets a copy."""
+    path = tmp_path_factory.mktemp("seed") / "scores.db"
+    seed_store(path)
+    with sqlite3.connect(path) as db:
+        db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    return path
+
+
+def copy_of(seeded: Path, folder: Path) -> str:
+    shutil.copyfile(seeded, folder / "scores.db")
+    return f"sqlite:///{folder / 'scores.db'}"
+
+
+@pytest.fixture(scope="module")
+def scorecards(tmp_path_factory: pytest.TempPathFactory, seeded: Path) -> Iterator[ApiServer]:
     folder = tmp_path_factory.mktemp("scorecards")
-    seed_store(folder / "scores.db")
     scopes = {
         "backstage-proxy": {
             "token_sha256": hashlib.sha256(READ_TOKEN.encode()).hexdigest(),
@@ -48,7 +65,7 @@ def scorecards(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ApiServer]:
     }
     server = start_server(
         folder,
-        f"sqlite:///{folder / 'scores.db'}",
+        copy_of(seeded, folder),
         SCORECARDS_API_READ_REQUIRES_TOKEN="true",
         SCORECARDS_API_TOKEN_SCOPES=json.dumps(scopes),
     )
@@ -188,11 +205,10 @@ def test_the_proxys_read_only_token_cannot_start_a_run(backstage, user_token):
 # Optional: scorecards checks Backstage user tokens itself (api_backstage_auth_url).
 
 
-def start_checking_server(folder: Path, auth_url: str) -> ApiServer:
-    seed_store(folder / "scores.db")
+def start_checking_server(seeded: Path, folder: Path, auth_url: str) -> ApiServer:
     return start_server(
         folder,
-        f"sqlite:///{folder / 'scores.db'}",
+        copy_of(seeded, folder),
         SCORECARDS_API_READ_REQUIRES_TOKEN="true",
         SCORECARDS_API_BACKSTAGE_AUTH_URL=auth_url,
     )
@@ -200,10 +216,12 @@ def start_checking_server(folder: Path, auth_url: str) -> ApiServer:
 
 @pytest.fixture(scope="module")
 def checking(
-    tmp_path_factory: pytest.TempPathFactory, backstage: ProxyBackend
+    tmp_path_factory: pytest.TempPathFactory, seeded: Path, backstage: ProxyBackend
 ) -> Iterator[ApiServer]:
     """scorecards checking Backstage user tokens against the real auth backend."""
-    server = start_checking_server(tmp_path_factory.mktemp("checking"), f"{backstage.url}/api/auth")
+    server = start_checking_server(
+        seeded, tmp_path_factory.mktemp("checking"), f"{backstage.url}/api/auth"
+    )
     yield server
     server.stop()
 
@@ -241,12 +259,12 @@ def test_our_own_tokens_still_read_where_backstage_tokens_are_checked(checking):
 
 
 def test_a_backstage_token_from_another_issuer_is_refused(
-    tmp_path_factory: pytest.TempPathFactory, backstage: ProxyBackend, user_token: str
+    tmp_path_factory: pytest.TempPathFactory, seeded: Path, backstage: ProxyBackend, user_token: str
 ):
     # The same auth backend under another name: its keys verify the signature, but the
     # token names the issuer it was signed for.
     other_name = backstage.url.replace("127.0.0.1", "localhost") + "/api/auth"
-    server = start_checking_server(tmp_path_factory.mktemp("other-issuer"), other_name)
+    server = start_checking_server(seeded, tmp_path_factory.mktemp("other-issuer"), other_name)
     try:
         with server.client(user_token) as client:
             assert client.get(f"/api/v1/entities/{ENTITY}").status_code == 401
@@ -255,10 +273,10 @@ def test_a_backstage_token_from_another_issuer_is_refused(
 
 
 def test_an_unreachable_auth_backend_is_a_503_naming_where_the_keys_were_looked_for(
-    tmp_path_factory: pytest.TempPathFactory, user_token: str
+    tmp_path_factory: pytest.TempPathFactory, seeded: Path, user_token: str
 ):
     server = start_checking_server(
-        tmp_path_factory.mktemp("no-auth"), f"http://127.0.0.1:{free_port()}/api/auth"
+        seeded, tmp_path_factory.mktemp("no-auth"), f"http://127.0.0.1:{free_port()}/api/auth"
     )
     try:
         with server.client(user_token) as client:
