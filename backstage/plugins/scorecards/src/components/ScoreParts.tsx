@@ -123,12 +123,13 @@ export function ScoreHistoryLine({
 }) {
   const classes = useStyles();
   const left = withAxis ? 28 : 2;
+  const top = withAxis ? 8 : 2; // room for the top tick's label
   const bottom = withAxis ? 16 : 2;
   const plotWidth = width - left - 4;
-  const plotHeight = height - bottom - 4;
+  const plotHeight = height - top - bottom;
   const x = (i: number) =>
     left + (points.length <= 1 ? plotWidth : (i / (points.length - 1)) * plotWidth);
-  const y = (score: number) => 2 + plotHeight - (score / 100) * plotHeight;
+  const y = (score: number) => top + plotHeight - (score / 100) * plotHeight;
   const path = points.map((p, i) => `${i === 0 ? 'M' : 'L'}${x(i).toFixed(1)},${y(p.score).toFixed(1)}`);
   return (
     <svg
