@@ -15,6 +15,7 @@ a transaction the server still aborts (deadlock, serialization) is tried again.
 from __future__ import annotations
 
 import json
+import os
 import threading
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
@@ -72,6 +73,7 @@ class PostgreSQLStore(Store):
         self._create = create
         self._lock = threading.RLock()
         self._connection: psycopg.Connection[Any] | None = None
+        self._pid = os.getpid()
         self._closed = False
         try:
             with self._lock:
@@ -84,6 +86,10 @@ class PostgreSQLStore(Store):
         if self._closed:
             raise StoreError(f"the PostgreSQL store at {self._where} is closed")
         connection = self._connection
+        if connection is not None and self._pid != os.getpid():
+            # A forked child (a worker pool process) must not talk on its parent's
+            # socket, nor close it: it opens its own.
+            connection = self._connection = None
         if connection is not None and not connection.closed and not connection.broken:
             return connection
         try:
@@ -111,6 +117,7 @@ class PostgreSQLStore(Store):
             connection.close()
             raise
         self._connection = connection
+        self._pid = os.getpid()
         return connection
 
     def _migrate(self, connection: psycopg.Connection[Any]) -> None:

@@ -163,6 +163,26 @@ def test_a_store_reconnects_after_its_connection_is_killed(postgresql_url: str) 
         assert store.list_entity_refs() == [REF]
 
 
+def read_in_child(store: PostgreSQLStore, answers: multiprocessing.Queue[list[str]]) -> None:
+    answers.put(store.list_entity_refs())
+    store.close()  # on the parent's connection, this would end the parent's session
+
+
+def test_a_forked_child_uses_a_connection_of_its_own_leaving_the_parent_s_working(
+    postgresql_url: str,
+) -> None:
+    with PostgreSQLStore(postgresql_url) as store:
+        store.put_entities([{"kind": "Component", "metadata": {"name": "payments-api"}}])
+        context = multiprocessing.get_context("fork")
+        answers: multiprocessing.Queue[list[str]] = context.Queue()
+        child = context.Process(target=read_in_child, args=(store, answers))
+        child.start()
+        child.join(timeout=60)
+        assert child.exitcode == 0
+        assert answers.get(timeout=10) == [REF]
+        assert store.list_entity_refs() == [REF]
+
+
 def open_after(barrier: Barrier, url: str, errors: multiprocessing.Queue[str]) -> None:
     barrier.wait()
     try:
