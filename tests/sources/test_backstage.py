@@ -18,7 +18,7 @@ from scorecards.sources.catalog.backstage import (
     ReadReport,
     backend_base_url,
 )
-from scorecards.sources.retry import Clock
+from scorecards.retry import Clock
 from tests.conftest import free_port
 from tests.sources.backstage_server import CatalogServer, Fault, recorded_entities
 

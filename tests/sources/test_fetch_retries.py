@@ -21,7 +21,7 @@ from scorecards.sources.fetch import (
     Reply,
     TokenRejectedError,
 )
-from scorecards.sources.retry import Clock
+from scorecards.retry import Clock
 from tests.sources.backstage_server import CatalogServer, Fault
 from tests.sources.origin_server import OriginServer
 from tests.sources.test_backstage import VirtualClock

@@ -10,7 +10,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from scorecards.sources.retry import (
+from scorecards.retry import (
     Attempts,
     Clock,
     Retry,

@@ -38,7 +38,7 @@ from scorecards.sources.fetch import (
     TokenRejectedError,
 )
 from scorecards.sources.redaction import Redactor
-from scorecards.sources.retry import Clock
+from scorecards.retry import Clock
 
 log = logging.getLogger(__name__)
 

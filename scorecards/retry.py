@@ -1,8 +1,9 @@
 """When to retry a request to a remote API, and how long to wait first.
 
-The one place that decides it for every HTTP call the sources make: they all go
-through fetch.py's `Fetcher` (the GitHub and http sources, the GitHub
-organisation listing, the Backstage catalog), which asks here.
+The one place that decides it for every HTTP call scorecards makes: the sources'
+(through scorecards/sources/fetch.py's `Fetcher`: the GitHub and http sources, the
+GitHub organisation listing, the Backstage catalog) and the notifications'
+(scorecards/notifications/delivery.py), which ask here.
 
 - Worth retrying: 429 and the 5xx that mean "not now" (`StandardRules`; a server
   with rate limits of its own, like GitHub, adds `ServerRules` of its own), and
