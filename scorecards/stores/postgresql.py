@@ -93,7 +93,7 @@ class PostgreSQLStore(Store):
         if connection is not None and not connection.closed and not connection.broken:
             return connection
         try:
-            connection = psycopg.connect(self._conninfo, autocommit=True, options="-c TimeZone=UTC")
+            connection = psycopg.connect(self._conninfo, autocommit=True)
         except psycopg.OperationalError as exc:
             reason = _one_line(exc)
             if any(refusal in reason for refusal in REFUSALS):
@@ -130,6 +130,8 @@ class PostgreSQLStore(Store):
             if self._create:
                 connection.execute(sql.SQL("CREATE SCHEMA IF NOT EXISTS {}").format(schema))
             connection.execute(sql.SQL("SET search_path TO {}").format(schema))
+            # Timestamps come back in UTC, as from every store.
+            connection.execute("SET TIME ZONE 'UTC'")
             found = connection.execute("SELECT to_regclass('schema_version')").fetchone()
             if (found is None or found[0] is None) and not self._create:
                 raise StoreError(
