@@ -31,7 +31,7 @@ cd "$cache"
 rm -f .built
 for module in "${modules[@]}"; do
   mkdir -p "plugins/$module"
-  for part in package.json tsconfig.json config.d.ts src; do
+  for part in package.json tsconfig.json config.d.ts .eslintrc.js src; do
     rm -rf "plugins/$module/$part"
     if [ -e "$repo/backstage/plugins/$module/$part" ]; then
       cp -R "$repo/backstage/plugins/$module/$part" "plugins/$module/"
