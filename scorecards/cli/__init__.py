@@ -12,10 +12,14 @@ import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import datetime
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.console import Console
+from typer.core import TyperGroup
+
+if TYPE_CHECKING:  # typer carries its own click; its formatter has no public name
+    from typer._click import Context, HelpFormatter
 
 from scorecards.errors import DefinitionsError, ScorecardsError, StoreError
 from scorecards.formats.timeutil import parse_timestamp, utcnow
@@ -25,11 +29,49 @@ from scorecards.stores import Store, open_store
 EXIT_FINDINGS = 1
 EXIT_BAD_INPUT = 2
 
+# The command list, getting started first; a command not named here is listed last.
+COMMAND_SECTIONS = {
+    "Getting started": ("run", "score", "serve", "validate"),
+    "Reports and changes": ("report", "what-if", "gate", "docs"),
+    "Administration": ("runs", "store"),
+}
+
+
+class _CommandsInOrder(TyperGroup):
+    """`scorecards --help`: commands in the order a new user needs them, each with its whole
+    first paragraph (click would cut it to fit one line with "...")."""
+
+    def list_commands(self, ctx: Context) -> list[str]:
+        order = [name for names in COMMAND_SECTIONS.values() for name in names]
+        names = super().list_commands(ctx)
+        return sorted(names, key=lambda n: order.index(n) if n in order else len(order))
+
+    def format_commands(self, ctx: Context, formatter: HelpFormatter) -> None:
+        listed: set[str] = set()
+        for section, names in [*COMMAND_SECTIONS.items(), ("More", ())]:
+            rows = []
+            for name in self.list_commands(ctx):
+                command = self.get_command(ctx, name)
+                if command is None or command.hidden or name in listed:
+                    continue
+                if names and name not in names:
+                    continue
+                listed.add(name)
+                rows.append((name, " ".join((command.help or "").split("\n\n")[0].split())))
+            if rows:
+                with formatter.section(section):
+                    formatter.write_dl(rows)
+
+
+# Plain click help (rich_markup_mode=None): it wraps option help at word boundaries, where
+# rich's option table cut setting names such as SCORECARDS_DEFINITIONS with "..." at 80 columns.
 app = typer.Typer(
+    cls=_CommandsInOrder,
     help="Score Backstage catalog entities with checks written in YAML and CEL.",
     no_args_is_help=True,
     add_completion=False,
     pretty_exceptions_enable=False,
+    rich_markup_mode=None,
 )
 out = Console(highlight=False, emoji=False)
 err = Console(stderr=True, highlight=False, soft_wrap=True, emoji=False)

@@ -69,9 +69,17 @@ def run(
     definitions_folder: DefinitionsOption = None,
     store: StoreOption = None,
     facts: Annotated[
-        str | None, typer.Option("--facts", help="Folder of pushed-style fact files.")
+        str | None,
+        typer.Option(
+            "--facts",
+            help='Folder of pushed-style fact files; it must exist, "" for none '
+            "[SCORECARDS_FACTS].",
+        ),
     ] = None,
-    batch_size: Annotated[int | None, typer.Option("--batch-size", min=1)] = None,
+    batch_size: Annotated[
+        int | None,
+        typer.Option("--batch-size", min=1, help="Entities per batch [SCORECARDS_BATCH_SIZE]."),
+    ] = None,
     broker: Annotated[
         str | None, typer.Option("--broker", help="Celery broker URL [SCORECARDS_BROKER_URL].")
     ] = None,
@@ -205,8 +213,13 @@ def score(
     definitions_folder: DefinitionsOption = None,
     store: StoreOption = None,
     output_format: FormatOption = "text",
+    as_json: Annotated[bool, typer.Option("--json", help="Same as --format json.")] = False,
+    show_all: Annotated[
+        bool, typer.Option("--all", help="Also list the checks that do not apply (skip).")
+    ] = False,
 ) -> None:
-    """Explain one entity's scores: every scorecard, every check, why, and how to fix."""
+    """Explain one entity's scores: what needs work first, most severe first, with how to
+    fix it; then what passes."""
     with user_errors():
         settings = load_cli_settings(definitions=definitions_folder, store_url=store)
         note_demo(settings, ("definitions",))
@@ -223,7 +236,7 @@ def score(
             markup=False,
         )
         raise typer.Exit(EXIT_BAD_INPUT)
-    if output_format == "json":
+    if as_json or output_format == "json":
         out.print_json(json.dumps(evaluation.to_dict()))
     else:
-        render.entity_explanation(out, definitions, evaluation)
+        render.entity_explanation(out, definitions, evaluation, show_skipped=show_all)

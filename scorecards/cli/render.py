@@ -5,12 +5,14 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from rich.console import Console
-from rich.table import Table
+from rich.padding import Padding
 from rich.text import Text
 
 from scorecards.definitions.compiled import Definitions
+from scorecards.definitions.specs import SEVERITY_WEIGHTS
 from scorecards.formats.scores import NO_LEVEL, format_level, format_score, format_tally
-from scorecards.records.results import EntityEvaluation, Status
+from scorecards.formats.terminal import Cell, Column, fitted_table
+from scorecards.records.results import CheckResult, EntityEvaluation, Status
 from scorecards.reports.summaries import summarize
 from scorecards.stores import Run
 
@@ -34,34 +36,42 @@ def run_summary(
         + f" (definitions {run.definitions_version})",
         markup=False,
     )
-    table = Table(title="Scorecards")
-    table.add_column("scorecard")
-    table.add_column("entities", justify="right")
-    table.add_column("average", justify="right")
-    table.add_column("levels")
+    width = console.width
+    columns = [
+        Column("scorecard"),
+        Column("entities", justify="right"),
+        Column("average", justify="right"),
+        Column("levels"),
+    ]
+    rows: list[list[Cell]] = []
     for card in summary.scorecards:
         levels = format_tally((name, count) for name, count in card.levels.items() if count)
         scorecard = definitions.scorecards.get(card.scorecard_id)
         scale = scorecard.spec.scale if scorecard else None
-        table.add_row(
-            card.name,
-            str(card.entities),
-            format_score(card.average, scale=scale),
-            levels or NO_LEVEL,
+        rows.append(
+            [
+                card.name,
+                str(card.entities),
+                format_score(card.average, scale=scale),
+                levels or NO_LEVEL,
+            ]
         )
-    console.print(table)
-    failing = Table(title="Most failed checks")
-    failing.add_column("check")
-    failing.add_column("entities failing", justify="right")
+    console.print(fitted_table(columns, rows, width, "Scorecards"))
+    failing = [Column("check", whole=True), Column("name"), Column("failing", justify="right")]
+    failing_rows: list[list[Cell]] = []
     for check_id, count in summary.failing_checks:
         check = definitions.checks.get(check_id)
-        failing.add_row(f"{check_id} — {check.spec.name}" if check else check_id, str(count))
-    console.print(failing)
+        failing_rows.append([check_id, check.spec.name if check else "", str(count)])
+    console.print(fitted_table(failing, failing_rows, width, "Most failed checks"))
     console.print(f"Check results: {format_tally(summary.statuses.items())}", markup=False)
 
 
 def entity_explanation(
-    console: Console, definitions: Definitions, evaluation: EntityEvaluation
+    console: Console,
+    definitions: Definitions,
+    evaluation: EntityEvaluation,
+    *,
+    show_skipped: bool = False,
 ) -> None:
     console.print(
         Text(
@@ -86,18 +96,84 @@ def entity_explanation(
         if card.error:
             line += f" (error: {card.error})"
         console.print(Text(line, style="bold cyan"))
-    table = Table(show_lines=False)
-    table.add_column("status")
-    table.add_column("check")
-    table.add_column("why / how to fix")
+    _check_results(console, definitions, evaluation, show_skipped=show_skipped)
+
+
+NEEDS_WORK = (Status.FAIL, Status.ERROR, Status.UNKNOWN)
+SEVERITY_ORDER = list(SEVERITY_WEIGHTS)  # critical first
+
+
+def _check_results(
+    console: Console,
+    definitions: Definitions,
+    evaluation: EntityEvaluation,
+    *,
+    show_skipped: bool,
+) -> None:
+    """What needs work first, worst severity first, each with why and how to fix it; then
+    exemptions and passes; skips (checks that do not apply) in one line unless asked for.
+
+    Blocks of wrapped text rather than a table: at 80 columns a table cuts the ids and the
+    remediation a reader needs whole."""
     order = list(STATUS_STYLES)
-    for result in sorted(evaluation.checks, key=lambda r: order.index(r.status)):
+
+    def rank(result: CheckResult) -> tuple[int, int, str]:
         check = definitions.checks.get(result.check_id)
-        label, style = STATUS_STYLES[result.status]
-        detail = result.message or ""
-        needs_fix = result.status in (Status.FAIL, Status.UNKNOWN, Status.ERROR)
-        if check and needs_fix and check.spec.remediation:
-            detail = f"{detail}\nfix: {check.spec.remediation}".strip()
-        title = f"{check.spec.name} ({result.check_id})" if check else result.check_id
-        table.add_row(Text(label, style=style), Text(title), Text(detail))
-    console.print(table)
+        severity = check.spec.severity if check else None
+        level = (
+            SEVERITY_ORDER.index(severity) if severity in SEVERITY_ORDER else len(SEVERITY_ORDER)
+        )
+        return level, order.index(result.status), result.check_id
+
+    results = sorted(evaluation.checks, key=rank)
+    needs_work = [r for r in results if r.status in NEEDS_WORK]
+    fine = [r for r in results if r.status in (Status.EXEMPT, Status.PASS)]
+    skipped = [r for r in results if r.status is Status.SKIP]
+    if needs_work:
+        console.print(Text(f"\nNeeds work ({len(needs_work)}), most severe first:", style="bold"))
+    for result in needs_work:
+        _needs_work(console, definitions, result)
+    if fine:
+        console.print(Text(f"\nPassing or exempt ({len(fine)}):", style="bold"))
+    for result in sorted(fine, key=lambda r: (order.index(r.status), r.check_id)):
+        _one_line(console, definitions, result)
+    if not skipped:
+        return
+    if show_skipped:
+        console.print(Text(f"\nNot applicable ({len(skipped)}):", style="bold"))
+        for result in sorted(skipped, key=lambda r: r.check_id):
+            _one_line(console, definitions, result)
+        return
+    console.print(
+        Text(
+            f"\n{len(skipped)} check{'s' if len(skipped) != 1 else ''} do not apply here "
+            "(skip; not counted) — add --all to list them",
+            style="dim",
+        )
+    )
+
+
+def _title(definitions: Definitions, result: CheckResult) -> str:
+    check = definitions.checks.get(result.check_id)
+    return f"{check.spec.name} ({result.check_id})" if check else result.check_id
+
+
+def _needs_work(console: Console, definitions: Definitions, result: CheckResult) -> None:
+    check = definitions.checks.get(result.check_id)
+    label, style = STATUS_STYLES[result.status]
+    severity = check.spec.severity if check else ""
+    head = Text(f"{label} ", style=style)
+    head.append(f"[{severity}] " if severity else "", style="bold")
+    head.append(_title(definitions, result))
+    console.print(head)
+    if result.message:
+        console.print(Padding(Text(f"why: {result.message}"), (0, 0, 0, 4), expand=False))
+    if check and check.spec.remediation:
+        console.print(Padding(Text(f"fix: {check.spec.remediation}"), (0, 0, 0, 4), expand=False))
+
+
+def _one_line(console: Console, definitions: Definitions, result: CheckResult) -> None:
+    label, style = STATUS_STYLES[result.status]
+    line = Text(f"{label} ", style=style)
+    line.append(_title(definitions, result))
+    console.print(line)

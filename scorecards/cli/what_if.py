@@ -7,7 +7,6 @@ from typing import Annotated
 
 import typer
 from rich.console import Console
-from rich.table import Table
 
 from scorecards.cli import (
     EXIT_BAD_INPUT,
@@ -23,6 +22,7 @@ from scorecards.cli import (
 from scorecards.cli.configuration import load_cli_settings
 from scorecards.engine.loading import load_definitions
 from scorecards.formats.scores import format_level, format_score
+from scorecards.formats.terminal import Cell, Column, fitted_table
 from scorecards.reports.what_if import WhatIf, what_if_over_store
 from scorecards.reports.what_if_report import (
     ARROWS,
@@ -100,55 +100,70 @@ def render_tables(console: Console, report: WhatIf) -> None:
         f"What-if: definitions {report.current_version} -> {report.edited_version}", markup=False
     )
     console.print(summary_sentence(report).replace("**", ""), markup=False, soft_wrap=True)
+    width = console.width
     if report.level_changes:
-        table = Table(title="Level changes")
-        for column in ("scorecard", "entity", "owner", "level", "score"):
-            table.add_column(column)
+        columns = [
+            Column("scorecard", whole=True),
+            Column("entity", whole=True),
+            Column("owner", whole=True),
+            Column("level"),
+            Column("score"),
+        ]
+        rows: list[list[Cell]] = []
         for change in report.level_changes[:TABLE_ROWS]:
             before, after = format_level(change.before), format_level(change.after)
-            table.add_row(
-                change.scorecard_id,
-                change.entity_ref,
-                change.owner,
-                f"{before} -> {after} {ARROWS[change.direction]}",
-                f"{format_score(change.score_before)} -> {format_score(change.score_after)}",
+            rows.append(
+                [
+                    change.scorecard_id,
+                    change.entity_ref,
+                    change.owner,
+                    f"{before} -> {after} {ARROWS[change.direction]}",
+                    f"{format_score(change.score_before)} -> {format_score(change.score_after)}",
+                ]
             )
-        console.print(table)
+        console.print(fitted_table(columns, rows, width, "Level changes"))
         _more(console, len(report.level_changes))
     changed = [a for a in report.averages if a.changed]
     if changed:
-        table = Table(title="Average scores that change")
-        for column in ("scorecard", "team", "entities", "before", "after", "change"):
-            table.add_column(column, justify="right" if column != "team" else "left")
-        for average in changed[:TABLE_ROWS]:
-            table.add_row(
+        columns = [
+            Column("scorecard", whole=True),
+            Column("team", whole=True),
+            *(
+                Column(header, justify="right")
+                for header in ("entities", "before", "after", "change")
+            ),
+        ]
+        rows = [
+            [
                 average.scorecard_id,
                 average.owner or "whole catalog",
                 f"{average.entities_before} -> {average.entities_after}",
                 *average_cells(average),
-            )
-        console.print(table)
+            ]
+            for average in changed[:TABLE_ROWS]
+        ]
+        console.print(fitted_table(columns, rows, width, "Average scores that change"))
         _more(console, len(changed))
     if report.new_errors:
-        table = Table(title="New errors")
-        for column in ("entity", "in", "error"):
-            table.add_column(column)
-        for error in report.new_errors[:TABLE_ROWS]:
-            table.add_row(error.entity_ref, f"{error.kind} {error.id}", error.message)
-        console.print(table)
+        columns = [Column("entity", whole=True), Column("in"), Column("error")]
+        rows = [
+            [error.entity_ref, f"{error.kind} {error.id}", error.message]
+            for error in report.new_errors[:TABLE_ROWS]
+        ]
+        console.print(fitted_table(columns, rows, width, "New errors"))
         _more(console, len(report.new_errors))
     if report.check_flips:
-        table = Table(title="Check results that change")
-        for column in ("entity", "check", "before", "after"):
-            table.add_column(column)
-        for flip in report.check_flips[:TABLE_ROWS]:
-            table.add_row(
-                flip.entity_ref,
-                flip.check_id,
-                format_result(flip.before),
-                format_result(flip.after),
-            )
-        console.print(table)
+        columns = [
+            Column("entity", whole=True),
+            Column("check", whole=True),
+            Column("before"),
+            Column("after"),
+        ]
+        rows = [
+            [flip.entity_ref, flip.check_id, format_result(flip.before), format_result(flip.after)]
+            for flip in report.check_flips[:TABLE_ROWS]
+        ]
+        console.print(fitted_table(columns, rows, width, "Check results that change"))
         _more(console, len(report.check_flips))
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from rich.console import Console
+from rich.padding import Padding
 from rich.table import Table
 from rich.text import Text
 
@@ -16,6 +17,7 @@ from scorecards.formats.scores import (
     format_score,
     trend_of,
 )
+from scorecards.formats.terminal import Cell, Column, fits, fitted_table
 from scorecards.formats.timeutil import format_timestamp
 from scorecards.records.refs import DEFAULT_NAMESPACE
 from scorecards.reports.campaigns import CampaignReport, Progress
@@ -45,17 +47,17 @@ def render_team_report(console: Console, report: TeamReport) -> None:
     console.print(f"Teams as of {report.generated_at:%Y-%m-%d %H:%M} UTC{since}", markup=False)
     for info, total in zip(report.scorecards, report.totals, strict=True):
         level_names = [*info.levels, NO_LEVEL]
-        table = Table(title=f"{info.name} ({info.id}); levels: {'/'.join(level_names)}")
-        # Team names never wrap (the tree indent would be lost); the failing checks may.
-        table.add_column("team", no_wrap=True)
-        table.add_column("entities", justify="right")
-        table.add_column("average", justify="right")
-        if report.since is not None:
-            table.add_column("change", justify="right")
-        table.add_column("levels", justify="right")
-        table.add_column("most failed (entities)", ratio=1, overflow="fold")
+        columns = [
+            Column("team", whole=True),  # the tree indent would be lost if it wrapped
+            Column("entities", justify="right"),
+            Column("average", justify="right"),
+            *([Column("change", justify="right")] if report.since is not None else []),
+            Column("levels", justify="right"),
+        ]
+        rows: list[list[Cell]] = []
+        failing: list[tuple[str, str]] = []
         for team in [*report.for_scorecard(info.id), total]:
-            cells: list[Text | str] = [
+            cells: list[Cell] = [
                 Text("  " * team.depth + team_name(team.team)),
                 str(team.entities),
                 format_score(team.average),
@@ -63,11 +65,30 @@ def render_team_report(console: Console, report: TeamReport) -> None:
             if report.since is not None:
                 cells.append(_change(team.change))
             cells.append(format_level_counts(team.levels, level_names))
-            cells.append(
-                "\n".join(f"{f.check_id} {f.total}" for f in team.failing_checks[:FAILING_SHOWN])
+            rows.append(cells)
+            shown = team.failing_checks[:FAILING_SHOWN]
+            failing.append(
+                (team_name(team.team), ", ".join(f"{f.check_id} ({f.total})" for f in shown))
             )
-            table.add_row(*cells)
-        console.print(table)
+        title = f"{info.name} ({info.id}); levels: {'/'.join(level_names)}"
+        most_failed = Column("most failed (entities)", whole=True)
+        with_failing = [
+            [*row, "\n".join(_most_failed_lines(text))]
+            for row, (_, text) in zip(rows, failing, strict=True)
+        ]
+        if fits([*columns, most_failed], with_failing, console.width):
+            console.print(fitted_table([*columns, most_failed], with_failing, console.width, title))
+            continue
+        # Too narrow for the failing checks beside the numbers: listed under the table instead.
+        console.print(fitted_table(columns, rows, console.width, title))
+        console.print(Text("most failed checks (entities failing):", style="bold"))
+        for name, text in failing:
+            if text:
+                console.print(Padding(Text(f"{name}: {text}"), (0, 0, 0, 2), expand=False))
+
+
+def _most_failed_lines(text: str) -> list[str]:
+    return text.split(", ") if text else []
 
 
 def render_campaign(console: Console, report: CampaignReport) -> None:
@@ -83,24 +104,32 @@ def render_campaign(console: Console, report: CampaignReport) -> None:
         f"{counts.remaining} remaining" + (f", {counts.overdue} overdue" if counts.overdue else ""),
         markup=False,
     )
-    table = Table(title="By team")
-    for column in ("team", "in scope", "done", "exempt", "remaining", "overdue"):
-        table.add_column(column, justify="left" if column == "team" else "right")
+    by_team = [Column("team", whole=True)] + [
+        Column(header, justify="right")
+        for header in ("in scope", "done", "exempt", "remaining", "overdue")
+    ]
+    team_rows: list[list[Cell]] = []
     for team in report.teams:
         c = team.counts
-        table.add_row(
-            team_name(team.team),
-            *(str(n) for n in (c.in_scope, c.done, c.exempt, c.remaining, c.overdue)),
+        team_rows.append(
+            [
+                team_name(team.team),
+                *(str(n) for n in (c.in_scope, c.done, c.exempt, c.remaining, c.overdue)),
+            ]
         )
-    console.print(table)
+    console.print(fitted_table(by_team, team_rows, console.width, "By team"))
     remaining = [e for e in report.entities if e.progress == Progress.REMAINING]
     if remaining:
-        left = Table(title="Remaining")
-        for column in ("entity", "team", "checks outstanding"):
-            left.add_column(column)
-        for entity in remaining[:ENTITIES_SHOWN]:
-            left.add_row(entity.ref, team_name(entity.team), ", ".join(entity.outstanding))
-        console.print(left)
+        columns = [
+            Column("entity", whole=True),
+            Column("team", whole=True),
+            Column("checks outstanding"),  # ids, wrapped between them
+        ]
+        rows: list[list[Cell]] = [
+            [entity.ref, team_name(entity.team), ", ".join(entity.outstanding)]
+            for entity in remaining[:ENTITIES_SHOWN]
+        ]
+        console.print(fitted_table(columns, rows, console.width, "Remaining"))
         if len(remaining) > ENTITIES_SHOWN:
             console.print(
                 f"... and {len(remaining) - ENTITIES_SHOWN} more (--format json lists them all)",

@@ -289,7 +289,8 @@ def failing_component(bundled_run: BundledRun) -> tuple[str, str]:
 
 def test_score_explains_an_example_entity_check_by_check(bundled_run: BundledRun) -> None:
     ref, _ = failing_component(bundled_run)
-    process = scorecards("score", ref, "--store", bundled_run.store_url, cwd=bundled_run.folder)
+    args = ("score", ref, "--all", "--store", bundled_run.store_url)
+    process = scorecards(*args, cwd=bundled_run.folder)
     assert process.returncode == 0, process.stderr
     assert process.stdout.startswith(ref)
     evaluation = open_store(bundled_run.store_url).latest_evaluations([ref])[ref]
