@@ -11,6 +11,7 @@ from scorecards.definitions.specs import (
     CampaignSpec,
     CheckSpec,
     ExemptionSpec,
+    NotificationSpec,
     ScorecardSpec,
     SourceSpec,
 )
@@ -103,6 +104,19 @@ class Source:
 
 
 @dataclass(frozen=True)
+class Notification:
+    """A notification rule: which events, for which entities, sent where (scorecards/notifications)."""
+
+    spec: NotificationSpec
+    location: Location
+    applies: Expression | None
+
+    @property
+    def id(self) -> str:
+        return self.spec.id
+
+
+@dataclass(frozen=True)
 class Definitions:
     """A whole definitions folder, loaded at once and versioned by a content hash."""
 
@@ -114,6 +128,7 @@ class Definitions:
     version: str
     warnings: tuple[Problem, ...] = ()
     max_ages: Mapping[str, timedelta] = field(default_factory=dict)  # source id -> default maxAge
+    notifications: Mapping[str, Notification] = field(default_factory=dict)
 
     def counts(self) -> str:
         """What the definitions hold, e.g. `45 checks, 7 scorecards, ..., 1 source`."""
@@ -125,6 +140,8 @@ class Definitions:
         ]
         if self.sources:
             counted.append((len(self.sources), "source"))
+        if self.notifications:
+            counted.append((len(self.notifications), "notification rule"))
         return ", ".join(f"{n} {noun}{'' if n == 1 else 's'}" for n, noun in counted)
 
     def max_age(self, check: Check, source: str) -> timedelta | None:

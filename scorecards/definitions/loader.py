@@ -23,6 +23,7 @@ from scorecards.definitions.compiled import (
     Definitions,
     Exemption,
     LevelRule,
+    Notification,
     Scorecard,
     Source,
 )
@@ -39,6 +40,7 @@ from scorecards.definitions.source_secrets import source_problems
 from scorecards.definitions.specs import (
     CheckSpec,
     ExemptionSpec,
+    NotificationSpec,
     ScorecardSpec,
     SourceSpec,
 )
@@ -51,6 +53,7 @@ CEL_FIELDS = {
     "scorecards": ("applies",),
     "campaigns": ("applies",),
     "sources": ("applies", "url"),
+    "notifications": ("applies",),
 }
 
 
@@ -176,15 +179,48 @@ def _compile(items: list[Item], declared: frozenset[str], problems: list[Problem
         for item in by_section["sources"]
         if (s := _compile_source(item, problems, variables))
     }
+    notifications = {
+        item.spec.id: _compile_notification(item, scorecards, campaigns, problems, variables)
+        for item in by_section["notifications"]
+    }
     return Definitions(
         checks=checks,
         scorecards=scorecards,
         campaigns=campaigns,
         exemptions=exemptions,
         sources=sources,
-        version=_version([item.spec for item in items]),
+        # Who hears about results does not change them: editing a rule re-scores nothing.
+        version=_version([item.spec for item in items if item.section != "notifications"]),
         warnings=(*_warnings(checks), *_source_warnings(sources)),
         max_ages={s.id: s.spec.max_age for s in sources.values() if s.spec.max_age},
+        notifications=notifications,
+    )
+
+
+def _compile_notification(
+    item: Item,
+    scorecards: Mapping[str, Scorecard],
+    campaigns: Mapping[str, Campaign],
+    problems: list[Problem],
+    variables: Mapping[str, Type],
+) -> Notification:
+    spec: NotificationSpec = item.spec
+    for key, ids, known in (
+        ("scorecards", spec.scorecards, scorecards),
+        ("campaigns", spec.campaigns, campaigns),
+    ):
+        for index, unknown in enumerate(ids):
+            if unknown not in known:
+                problems.append(
+                    item.problem(
+                        f"unknown {key[:-1]} '{unknown}'",
+                        key,
+                        index,
+                        hint=did_you_mean(unknown, sorted(known)),
+                    )
+                )
+    return Notification(
+        spec, item.location, _compile_optional(item, "applies", problems, variables)
     )
 
 

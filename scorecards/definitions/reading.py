@@ -19,6 +19,7 @@ from scorecards.definitions.specs import (
     CampaignSpec,
     CheckSpec,
     ExemptionSpec,
+    NotificationSpec,
     ScorecardSpec,
     SourceSpec,
 )
@@ -31,6 +32,7 @@ SPEC_TYPES: dict[str, type[BaseModel]] = {
     "campaigns": CampaignSpec,
     "exemptions": ExemptionSpec,
     "sources": SourceSpec,
+    "notifications": NotificationSpec,
 }
 KIND_NAMES = {
     "checks": "check",
@@ -38,6 +40,7 @@ KIND_NAMES = {
     "campaigns": "campaign",
     "exemptions": "exemption",
     "sources": "source",
+    "notifications": "notification",
 }
 
 

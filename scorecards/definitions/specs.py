@@ -29,7 +29,7 @@ from scorecards.records.results import Status
 Id = Annotated[str, Field(pattern=r"^[a-z0-9]+(-[a-z0-9]+)*$", max_length=100)]
 Severity = Literal["critical", "high", "medium", "low"]
 SEVERITY_WEIGHTS: dict[str, float] = {"critical": 10.0, "high": 7.5, "medium": 5.0, "low": 2.5}
-TOP_LEVEL_KEYS = ("checks", "scorecards", "campaigns", "exemptions", "sources")
+TOP_LEVEL_KEYS = ("checks", "scorecards", "campaigns", "exemptions", "sources", "notifications")
 
 
 def check_cron(expression: str) -> None:
@@ -210,3 +210,93 @@ class SourceSpec(Spec):
                 "an http source needs `url` and `facts` (fact name -> CEL over response)"
             )
         return self
+
+
+NotificationEvent = Literal[
+    "level-dropped",
+    "level-rose",
+    "check-failing",
+    "check-recovered",
+    "campaign-due",
+    "campaign-overdue",
+    "exemption-expiring",
+]
+# The Group annotation that names a team's channel, per kind of chat destination.
+CHANNEL_ANNOTATIONS = {"slack": "slack.com/channel", "teams": "microsoft.com/teams-channel"}
+
+
+class SmtpSpec(Spec):
+    host: str
+    port: int = Field(default=587, ge=1, le=65535)
+    sender: str = Field(alias="from", min_length=3)
+    username: VariableName | None = None  # environment variables, never the values
+    password: VariableName | None = None
+    starttls: bool = True
+    timeout: float = Field(default=10.0, gt=0, le=120)
+
+
+class DestinationSpec(Spec):
+    """Where a rule's messages go: per team, from its catalog Group, else `default`.
+
+    slack, teams, webhook: the Group annotation `annotation` (default per type) names
+    the team's channel; `channels` maps it to the environment variable holding that
+    channel's webhook URL; `default` is the variable for teams without one. email: the
+    Group's `spec.profile.email`, else `default`, an address.
+    """
+
+    type: Literal["slack", "teams", "webhook", "email"]
+    annotation: str | None = None
+    channels: dict[str, VariableName] = {}
+    default: str | None = None
+    secret: VariableName | None = None  # webhook: the variable holding the HMAC key
+    smtp: SmtpSpec | None = None
+
+    @property
+    def channel_annotation(self) -> str:
+        return self.annotation or CHANNEL_ANNOTATIONS.get(
+            self.type, "scorecards.io/webhook-channel"
+        )
+
+    @model_validator(mode="after")
+    def _fits_its_type(self) -> DestinationSpec:
+        if self.type == "email":
+            if self.smtp is None:
+                raise ValueError("an email destination needs `smtp` (host, from)")
+            if self.channels or self.secret or self.annotation:
+                raise ValueError(
+                    "an email destination takes no channels, annotation or secret: "
+                    "teams are reached at their Group's spec.profile.email"
+                )
+            return self
+        if self.smtp is not None:
+            raise ValueError(f"a {self.type} destination takes no `smtp`")
+        if self.default is not None:
+            _variable_name(self.default)
+        if self.secret is not None and self.type != "webhook":
+            raise ValueError("only a webhook destination signs its messages (`secret`)")
+        if not self.channels and self.default is None:
+            raise ValueError(
+                "name the webhook URLs' environment variables: `channels` "
+                "(channel -> variable) and/or `default`"
+            )
+        return self
+
+
+class NotificationSpec(Spec):
+    id: Id
+    description: str = ""
+    events: Annotated[list[NotificationEvent], Field(min_length=1)]
+    applies: str = "true"
+    severities: list[Severity] = ["critical", "high"]
+    scorecards: list[Id] = []  # level events of these scorecards; empty: all
+    campaigns: list[Id] = []  # campaign events of these campaigns; empty: all
+    days: int = Field(default=7, ge=0, le=365)  # campaign-due and exemption-expiring
+    digest: str | None = None  # cron (UTC): collect events, send one message per team
+    destinations: Annotated[list[DestinationSpec], Field(min_length=1)]
+
+    @field_validator("digest")
+    @classmethod
+    def _digest_is_cron(cls, value: str | None) -> str | None:
+        if value is not None:
+            check_cron(value)
+        return value

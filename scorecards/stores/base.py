@@ -28,6 +28,7 @@ from scorecards.errors import StoreError
 from scorecards.formats.timeutil import parse_timestamp
 from scorecards.records.entities import Entity
 from scorecards.records.facts import RESULTS_SOURCE, Fact, FactSnapshot
+from scorecards.records.notifications import NotificationRecord, Outcome
 from scorecards.records.results import EntityEvaluation, EvaluationStamp
 from scorecards.records.runs import BatchOutcome, Run
 
@@ -238,6 +239,21 @@ class Store(abc.ABC):
     @abc.abstractmethod
     def lease_holder(self, name: str) -> str | None:
         """Who holds lease `name` now; None when it is free or has lapsed."""
+
+    # the notification log (scorecards/records/notifications.py)
+    @abc.abstractmethod
+    def record_notifications(self, records: Sequence[NotificationRecord]) -> None:
+        """Insert records, or replace those with the same key (an outcome that moved on)."""
+
+    @abc.abstractmethod
+    def get_notifications(self, keys: Sequence[str]) -> dict[str, NotificationRecord]:
+        """The records of those keys that are known."""
+
+    @abc.abstractmethod
+    def list_notifications(
+        self, limit: int = 50, outcome: Outcome | None = None
+    ) -> list[NotificationRecord]:
+        """The newest records first (by `at`), of one outcome when given."""
 
     # service
     @abc.abstractmethod

@@ -32,6 +32,7 @@ from scorecards.formats.json_codec import loads
 from scorecards.formats.timeutil import parse_timestamp
 from scorecards.records.entities import Entity
 from scorecards.records.facts import RESULTS_SOURCE, Fact, FactSnapshot
+from scorecards.records.notifications import NotificationRecord, Outcome
 from scorecards.records.refs import entity_ref
 from scorecards.records.results import EntityEvaluation, EvaluationStamp
 from scorecards.records.runs import BatchOutcome, Run, apply_batch
@@ -526,6 +527,32 @@ class PostgreSQLStore(Store):
     # service
     def ping(self) -> None:
         self._query("SELECT 1")
+
+    def record_notifications(self, records: Sequence[NotificationRecord]) -> None:
+        def record(cursor: Cursor) -> None:
+            cursor.executemany(
+                "INSERT INTO notifications VALUES (%s, %s, %s, %s) ON CONFLICT (key) DO UPDATE "
+                "SET at = excluded.at, outcome = excluded.outcome, data = excluded.data",
+                [(r.key, r.at, r.outcome.value, json.dumps(r.to_dict())) for r in records],
+            )
+
+        if records:
+            self._write(record)
+
+    def get_notifications(self, keys: Sequence[str]) -> dict[str, NotificationRecord]:
+        rows = self._query("SELECT data FROM notifications WHERE key = ANY(%s)", [list(keys)])
+        records = [NotificationRecord.from_dict(json.loads(row[0])) for row in rows]
+        return {record.key: record for record in records}
+
+    def list_notifications(
+        self, limit: int = 50, outcome: Outcome | None = None
+    ) -> list[NotificationRecord]:
+        where, params = ("WHERE outcome = %s", [outcome.value]) if outcome else ("", [])
+        rows = self._query(
+            f"SELECT data FROM notifications {where} ORDER BY at DESC, key LIMIT %s",
+            [*params, limit],
+        )
+        return [NotificationRecord.from_dict(json.loads(row[0])) for row in rows]
 
     def close(self) -> None:
         with self._lock:

@@ -11,8 +11,9 @@ the latest values and when they were last collected or, for results,
 confirmed; for results also the input hash and `valid_until`, so incremental
 runs read stamps without the documents), `facts_history` (a row per change of
 values), `runs` (a JSON record per run), `run_batches` (which batches of a run
-have been recorded) and `leases` (who holds each named lease, until when, by the
-database server's clock).
+have been recorded), `leases` (who holds each named lease, until when, by the
+database server's clock) and `notifications` (the notification log, a JSON record
+per key).
 """
 
 from __future__ import annotations
@@ -47,6 +48,12 @@ MIGRATIONS: Final[tuple[tuple[str, ...], ...]] = (
         # Reports read one source across the catalog; `runs` lists the newest runs.
         "CREATE INDEX facts_latest_source ON facts_latest (source, entity)",
         "CREATE INDEX runs_created_at ON runs (created_at DESC)",
+    ),
+    (
+        """CREATE TABLE notifications (
+            key text COLLATE "C" PRIMARY KEY, at timestamptz NOT NULL,
+            outcome text NOT NULL, data text NOT NULL)""",
+        "CREATE INDEX notifications_at ON notifications (outcome, at DESC)",
     ),
 )
 

@@ -17,6 +17,9 @@ Key layout (`P` is the key prefix, `scorecards` unless the URL says
     P:run:{id}:batches           set     batch ids already recorded on the run
     P:run:{id}:errors            list    the run's error lines, oldest first
     P:lease:{name}               string  the holder of a lease, expiring with it
+    P:notifications              hash    key -> notification record (JSON)
+    P:notifications:{outcome}    zset    keys of that outcome (and `all`: every key),
+                                         scored by their time (microseconds)
 
 A fact record is `TIMESTAMP VALUES`: the fixed-width RFC 3339 timestamp of
 `format_timestamp` (so text order is time order), one space, the values as JSON.
@@ -45,6 +48,7 @@ from scorecards.formats.json_codec import loads
 from scorecards.formats.timeutil import format_timestamp, parse_timestamp
 from scorecards.records.entities import Entity
 from scorecards.records.facts import RESULTS_SOURCE, Fact
+from scorecards.records.notifications import NotificationRecord, Outcome
 from scorecards.records.refs import entity_ref
 from scorecards.records.results import EntityEvaluation
 from scorecards.records.runs import MAX_RUN_ERRORS, BatchOutcome, Run, RunState
@@ -378,6 +382,40 @@ class RedisStore(Store):
             return cast(str | None, self._client.get(self.key("lease", name)))
 
     # service
+    def record_notifications(self, records: Sequence[NotificationRecord]) -> None:
+        if not records:
+            return
+        log_key = self.key("notifications")
+        with self._answering(), self._client.pipeline(transaction=True) as pipe:
+            for record in records:
+                for outcome in Outcome:
+                    pipe.zrem(self.key("notifications", outcome.value), record.key)
+                pipe.hset(log_key, record.key, json.dumps(record.to_dict()))
+                for group in (record.outcome.value, "all"):
+                    pipe.zadd(self.key("notifications", group), {record.key: _score(record.at)})
+            pipe.execute()
+
+    def get_notifications(self, keys: Sequence[str]) -> dict[str, NotificationRecord]:
+        if not keys:
+            return {}
+        with self._answering():
+            values = cast(list[str | None], self._client.hmget(self.key("notifications"), keys))
+        records = [NotificationRecord.from_dict(json.loads(v)) for v in values if v is not None]
+        return {record.key: record for record in records}
+
+    def list_notifications(
+        self, limit: int = 50, outcome: Outcome | None = None
+    ) -> list[NotificationRecord]:
+        if limit <= 0:
+            return []
+        group = outcome.value if outcome is not None else "all"
+        with self._answering():
+            keys = cast(
+                list[str], self._client.zrevrange(self.key("notifications", group), 0, limit - 1)
+            )
+        found = self.get_notifications(keys)
+        return [found[key] for key in keys if key in found]
+
     def ping(self) -> None:
         try:
             self._client.ping()

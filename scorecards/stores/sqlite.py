@@ -19,6 +19,7 @@ from scorecards.formats.json_codec import loads
 from scorecards.formats.timeutil import format_timestamp, parse_timestamp
 from scorecards.records.entities import Entity
 from scorecards.records.facts import RESULTS_SOURCE, Fact, FactSnapshot
+from scorecards.records.notifications import NotificationRecord, Outcome
 from scorecards.records.refs import entity_ref
 from scorecards.records.results import EntityEvaluation, EvaluationStamp
 from scorecards.records.runs import BatchOutcome, Run, apply_batch
@@ -489,6 +490,37 @@ class SQLiteStore(Store):
             "SELECT holder FROM leases WHERE name = ? AND expires_at > ?", (name, time.time())
         )
         return str(rows[0][0]) if rows else None
+
+    def record_notifications(self, records: Sequence[NotificationRecord]) -> None:
+        with self._transaction() as db:
+            db.executemany(
+                "INSERT OR REPLACE INTO notifications VALUES (?, ?, ?, ?)",
+                [
+                    (r.key, format_timestamp(r.at), r.outcome.value, json.dumps(r.to_dict()))
+                    for r in records
+                ],
+            )
+
+    def get_notifications(self, keys: Sequence[str]) -> dict[str, NotificationRecord]:
+        found: dict[str, NotificationRecord] = {}
+        for chunk in _chunks(keys):
+            marks = ", ".join("?" * len(chunk))
+            for (data,) in self._query(
+                f"SELECT data FROM notifications WHERE key IN ({marks})", chunk
+            ):
+                record = NotificationRecord.from_dict(json.loads(data))
+                found[record.key] = record
+        return found
+
+    def list_notifications(
+        self, limit: int = 50, outcome: Outcome | None = None
+    ) -> list[NotificationRecord]:
+        where, params = ("WHERE outcome = ?", [outcome.value]) if outcome else ("", [])
+        rows = self._query(
+            f"SELECT data FROM notifications {where} ORDER BY at DESC, key LIMIT ?",
+            [*params, limit],
+        )
+        return [NotificationRecord.from_dict(json.loads(row[0])) for row in rows]
 
     def ping(self) -> None:
         try:

@@ -7,7 +7,8 @@ the stamp of its latest result: `evaluated_at`, which is when the result was
 last confirmed, its input hash and `valid_until`; a narrow table, so confirming
 thousands of results rewrites a few pages instead of every result document),
 `runs` (a JSON record per run), `run_batches` (which batches of a run have
-been recorded) and `leases` (who holds each named lease, until when: Unix seconds).
+been recorded), `leases` (who holds each named lease, until when: Unix seconds) and
+`notifications` (the notification log, a JSON record per key).
 """
 
 from __future__ import annotations
@@ -33,6 +34,9 @@ CREATE TABLE IF NOT EXISTS run_batches (
     run_id TEXT NOT NULL, batch_id TEXT NOT NULL, PRIMARY KEY (run_id, batch_id));
 CREATE TABLE IF NOT EXISTS leases (
     name TEXT PRIMARY KEY, holder TEXT NOT NULL, expires_at REAL NOT NULL);
+CREATE TABLE IF NOT EXISTS notifications (
+    key TEXT PRIMARY KEY, at TEXT NOT NULL, outcome TEXT NOT NULL, data TEXT NOT NULL);
+CREATE INDEX IF NOT EXISTS notifications_at ON notifications (outcome, at);
 """
 
 # A file written before `results_latest` existed gets it filled from the stored results.
