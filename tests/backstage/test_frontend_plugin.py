@@ -165,6 +165,36 @@ LAYOUT = """box => {
 }"""
 
 
+# WCAG contrast of every piece of text against the background it is drawn on
+# (translucent text blended first); the pieces under 4.5:1, with their ratio.
+LOW_CONTRAST = """box => {
+  const rgba = text => (text.match(/[\\d.]+/g) || []).map(Number).concat([1]).slice(0, 4);
+  const background = element => {
+    for (let e = element; e; e = e.parentElement) {
+      const color = rgba(getComputedStyle(e).backgroundColor);
+      if (color[3] > 0) return color;
+    }
+    return [255, 255, 255, 1];
+  };
+  const luminance = ([r, g, b]) => {
+    const linear = c => (c /= 255) <= 0.03928 ? c / 12.92 : ((c + 0.055) / 1.055) ** 2.4;
+    return 0.2126 * linear(r) + 0.7152 * linear(g) + 0.0722 * linear(b);
+  };
+  const low = [];
+  for (const element of box.querySelectorAll('*')) {
+    const ownText = [...element.childNodes].some(n => n.nodeType === 3 && n.textContent.trim());
+    if (!ownText || element.getBoundingClientRect().width === 0) continue;
+    const back = background(element);
+    const [r, g, b, a] = rgba(getComputedStyle(element).color);
+    const fore = [r, g, b].map((c, i) => c * a + back[i] * (1 - a));
+    const [light, dark] = [luminance(fore), luminance(back)].sort((x, y) => y - x);
+    const ratio = (light + 0.05) / (dark + 0.05);
+    if (ratio < 4.5) low.push(`${element.textContent.trim().slice(0, 30)}: ${ratio.toFixed(2)}`);
+  }
+  return low;
+}"""
+
+
 def open_entity_page(
     chromium: Any, host_page: HostPage, ref: str, theme: str
 ) -> tuple[Page, list[str]]:
@@ -190,8 +220,10 @@ def test_card_and_content_render_in_chromium_without_overflow_or_console_errors(
     page.locator("[data-testid=card-box]").screenshot(path=str(ARTIFACTS / f"card-{theme}.png"))
     card = page.eval_on_selector("[data-testid=card-box]", LAYOUT)
     content = page.eval_on_selector("[data-testid=content-box]", LAYOUT)
+    low_contrast = page.eval_on_selector("#root", LOW_CONTRAST)
     page.context.close()
     assert errors == []
+    assert low_contrast == [], sorted(set(low_contrast))
     assert card["rows"] == 4 and page_has_rows(card["text"]), card["text"]
     assert card["outside"] == [] and not card["scrolls"], card
     assert content["outside"] == [] and not content["scrolls"], content
@@ -201,6 +233,22 @@ def test_card_and_content_render_in_chromium_without_overflow_or_console_errors(
 def page_has_rows(text: str) -> bool:
     """The card lists at least one scorecard with a number for its score."""
     return re.search(r"^\d+(\.\d+)?$", text, re.MULTILINE) is not None
+
+
+def test_skipped_checks_toggle_works_from_the_keyboard_in_chromium(
+    chromium: Any, host_page: HostPage
+) -> None:
+    page, errors = open_entity_page(chromium, host_page, WITH_EXEMPTION, "light")
+    toggle = page.get_by_role("button", name=re.compile(r"^Show skipped checks"))
+    skipped = page.get_by_role("list", name=re.compile(r": skipped checks$"))
+    assert skipped.count() == 0
+    toggle.focus()
+    page.keyboard.press("Enter")
+    pressed = page.get_by_role("button", name=re.compile(r"^Hide skipped checks"))
+    assert pressed.get_attribute("aria-pressed") == "true"
+    assert skipped.count() > 0
+    page.context.close()
+    assert errors == []
 
 
 def test_card_of_an_entity_without_scorecard_says_so_in_chromium(

@@ -2,7 +2,7 @@ import React from 'react';
 import Box from '@material-ui/core/Box';
 import Link from '@material-ui/core/Link';
 import Typography from '@material-ui/core/Typography';
-import { makeStyles, Theme } from '@material-ui/core/styles';
+import { darken, getContrastRatio, lighten, makeStyles, Theme } from '@material-ui/core/styles';
 import type { PaletteColor } from '@material-ui/core/styles/createPalette';
 import type { CheckResult, CheckStatus, Severity } from '../api/types';
 
@@ -64,8 +64,7 @@ const useStyles = makeStyles(theme => ({
     padding: theme.spacing(0.25, 0.5),
     border: '1px solid currentColor',
   },
-  // The `main` shades are too light for text on white and too dark on the dark theme's grey:
-  // the darker shade on light paper and the lighter one on dark keep the contrast above 4.5:1.
+  // The `main` shades are too light for text on white and too dark on the dark theme's grey.
   pass: { color: readable(theme, theme.palette.success) },
   fail: { color: readable(theme, theme.palette.error) },
   error: { color: readable(theme, theme.palette.error) },
@@ -134,6 +133,15 @@ function CheckItem({ check }: { check: CheckResult }) {
   );
 }
 
+/** The palette colour, darkened on light paper (lightened on dark) until its text reads at 4.5:1 (WCAG AA). */
 function readable(theme: Theme, color: PaletteColor): string {
-  return theme.palette.type === 'dark' ? color.light : color.dark;
+  const isDark = theme.palette.type === 'dark';
+  let shade = isDark ? color.light : color.dark;
+  for (let step = 0; step < 10; step++) {
+    if (getContrastRatio(shade, theme.palette.background.paper) >= 4.5) {
+      break;
+    }
+    shade = isDark ? lighten(shade, 0.15) : darken(shade, 0.15);
+  }
+  return shade;
 }
