@@ -25,6 +25,7 @@ START_RUN = "scorecards.start_run"
 SCORE_BATCH = "scorecards.score_batch"
 SCHEDULED_RUN = "scorecards.scheduled_run"
 COLLECT_SOURCE = "scorecards.collect_source"
+NOTIFY_RUN = "scorecards.notify_run"
 
 
 def client_app(settings: Settings) -> Celery:

@@ -18,13 +18,15 @@ from celery.exceptions import SoftTimeLimitExceeded, TimeLimitExceeded
 from celery.signals import task_failure, worker_init
 
 from scorecards.errors import CatalogError, DefinitionsError, FactsError
+from scorecards.notifications.dispatch import notify_after_run
+from scorecards.records.runs import Run
 from scorecards.runs.leases import RunLeaseLostError
 from scorecards.runs.orchestrator import Batch, batch_error, fail_run, give_up_batch, run_batch
 from worker import scheduling
 from worker.app import app, settings
 from worker.config import retry_backoff_max
 from worker.context import WorkerContext
-from worker.dispatch import COLLECT_SOURCE, SCHEDULED_RUN, SCORE_BATCH, START_RUN
+from worker.dispatch import COLLECT_SOURCE, NOTIFY_RUN, SCHEDULED_RUN, SCORE_BATCH, START_RUN
 
 log = logging.getLogger(__name__)
 context = WorkerContext(settings)
@@ -141,7 +143,18 @@ def start_run(run_id: str, batches: list[list[Any]]) -> None:
 def score_batch_task(self: Task, run_id: str, batch_id: str, refs: list[str]) -> None:
     """Evaluate and store one batch; the batch that completes the run finishes it."""
     batch = Batch(batch_id, tuple(refs))
-    run_batch(context.store, context.run(run_id), batch, context.definitions_for)
+    run_batch(context.store, context.run(run_id), batch, context.definitions_for, _queue_notify)
+
+
+def _queue_notify(run: Run) -> None:
+    notify_run_task.apply_async(args=[run.id])
+
+
+@app.task(name=NOTIFY_RUN)  # type: ignore[untyped-decorator]
+def notify_run_task(run_id: str) -> None:
+    """Send a finished run's notifications; a failure is logged, never the run's."""
+    run = context.run(run_id)
+    notify_after_run(context.store, context.definitions_for(run), run)
 
 
 @app.task(name=SCHEDULED_RUN)  # type: ignore[untyped-decorator]

@@ -33,7 +33,7 @@ EXIT_BAD_INPUT = 2
 COMMAND_SECTIONS = {
     "Getting started": ("run", "score", "serve", "validate"),
     "Reports and changes": ("report", "what-if", "gate", "docs"),
-    "Administration": ("runs", "store"),
+    "Administration": ("runs", "store", "notify", "notifications"),
 }
 
 
@@ -174,6 +174,7 @@ from scorecards.cli import (  # noqa: E402, F401
     core,
     docs,
     gate,
+    notify,
     report,
     runs,
     serve,

@@ -263,7 +263,7 @@ def _due_digests(
     for rule in rules:
         assert rule.spec.digest is not None
         fired = last_fire(rule.spec.digest, now)
-        destinations = {(d.type, d) for d in rule.spec.destinations}
+        destinations = [(d.type, d) for d in rule.spec.destinations]
         due = []
         for record in pending:
             if record.rule != rule.id or record.at >= fired or record.event_data is None:

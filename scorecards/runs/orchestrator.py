@@ -25,6 +25,7 @@ from datetime import datetime
 
 from scorecards.definitions.compiled import Definitions
 from scorecards.formats.timeutil import utcnow
+from scorecards.notifications.dispatch import notify_after_run
 from scorecards.records.entities import Entity
 from scorecards.records.facts import Fact
 from scorecards.records.runs import Run, RunState
@@ -98,7 +99,8 @@ def score_run(
     The run's lease is renewed from a background thread meanwhile, so a batch slower
     than the lease does not lose it. `on_batch` hears the run after each batch is
     recorded; a batch that raises is recorded failed with its error (`on_batch_error`
-    hears it first) and the next one goes on. `full` re-evaluates entities whose
+    hears it first) and the next one goes on. Once the run is finished and stored, its
+    notifications are sent (scorecards/notifications), a failure to send logged only. `full` re-evaluates entities whose
     inputs are unchanged (see `score_batch`). A run that lost the store to another
     ends failed, saying why; one stopped by an exception (Ctrl-C, the store) is ended
     failed and the exception raised again.
@@ -116,7 +118,9 @@ def score_run(
         raise
     finally:
         gc.unfreeze()
-    return finish_run(store, run_id) if lost is None else fail_run(store, run_id, lost)
+    run = finish_run(store, run_id) if lost is None else fail_run(store, run_id, lost)
+    notify_after_run(store, definitions, run)
+    return run
 
 
 def _score_batches(
@@ -146,17 +150,25 @@ def _score_batches(
 
 
 def run_batch(
-    store: Store, run: Run, batch: Batch, definitions_for: Callable[[Run], Definitions]
+    store: Store,
+    run: Run,
+    batch: Batch,
+    definitions_for: Callable[[Run], Definitions],
+    on_finished: Callable[[Run], None] | None = None,
 ) -> Run:
     """Score one batch of `run` on a worker, and finish the run when this batch completes
     it; the run as recorded. Nothing is scored when the run has already ended (a late
     copy of a batch, redelivered). `definitions_for` gives the definitions the run was
-    planned with (asked only when the batch is scored). RunLeaseLostError when another
-    run took the store."""
+    planned with (asked only when the batch is scored); `on_finished` hears the run when
+    this batch finished it (workers queue its notifications). RunLeaseLostError when
+    another run took the store."""
     if run.state.is_finished:
         return run
     progress = score_batch(store, definitions_for(run), run, batch)
-    return finish_if_complete(store, progress)
+    ended = finish_if_complete(store, progress)
+    if on_finished is not None and ended.state.is_finished and not progress.state.is_finished:
+        on_finished(ended)
+    return ended
 
 
 def give_up_batch(store: Store, run_id: str, batch: Batch, error: str) -> Run:
