@@ -1,13 +1,14 @@
 """Copying what one store holds into another, of any kind (`scorecards store copy`).
 
 Only the Store contract is used: its reads on the source, its writes on the
-target. Entities, latest facts and results, their history and runs are copied a
-chunk of entities at a time, so a large store is never held in memory at once.
+target. Entities, latest facts and results, their history, runs and the
+notification log are copied; entities and their facts a chunk at a time, so a
+large store is never held in memory at once.
 
-History is rebuilt through `write_facts`: each (entity, source)'s points are
-written newest first (an older fact is always a history point and never the
-latest), then its latest fact, which only moves the latest timestamp when it
-confirms the newest point. The target keeps every point copied (no retention
+History is rebuilt through `write_facts`, in an order that leaves each
+(entity, source) with the same points and latest fact (`_in_writing_order`): a
+fact older than the latest is always a history point and never the latest, and
+one with the latest's values after it only confirms it. The target keeps every point copied (no retention
 during the copy); the stores that open it later apply theirs.
 """
 
@@ -19,12 +20,12 @@ from dataclasses import dataclass
 
 from scorecards.errors import StoreError
 from scorecards.records.facts import Fact
-from scorecards.stores.base import Store
+from scorecards.stores.base import Store, encode_fact_values
 
 # Entities per chunk: each is read, with its whole history, and written at once.
 COPY_CHUNK = 100
-# More runs than a store keeps in practice; list_runs needs a limit.
-ALL_RUNS = 10_000_000
+# More runs or notifications than a store keeps in practice; their lists need a limit.
+ALL_RECORDS = 10_000_000
 
 
 @dataclass
@@ -35,11 +36,13 @@ class CopyReport:
     latest_facts: int = 0
     history_points: int = 0
     runs: int = 0
+    notifications: int = 0
 
     def __str__(self) -> str:
         return (
             f"{self.entities} entities, {self.latest_facts} latest facts and results, "
-            f"{self.history_points} history points, {self.runs} runs"
+            f"{self.history_points} history points, {self.runs} runs, "
+            f"{self.notifications} notification records"
         )
 
 
@@ -50,8 +53,8 @@ def copy_store(
     chunk: int = COPY_CHUNK,
     on_chunk: Callable[[CopyReport], None] | None = None,
 ) -> CopyReport:
-    """Copy everything `source` holds into `target`, which must be empty (StoreError
-    otherwise). `on_chunk` is told the running totals after each chunk of entities."""
+    """Copy everything `source` holds but its leases into `target`, which must be empty
+    (StoreError otherwise). `on_chunk` is told the running totals after each chunk of entities."""
     refuse_filled(target)
     report = CopyReport()
     entity_refs = source.list_entity_refs()
@@ -64,17 +67,21 @@ def copy_store(
         _copy_chunk(source, target, refs, known, keys_of, report)
         if on_chunk is not None:
             on_chunk(report)
-    for run in reversed(source.list_runs(ALL_RUNS)):
+    for run in reversed(source.list_runs(ALL_RECORDS)):
         target.create_run(run)
         report.runs += 1
+    notifications = source.list_notifications(ALL_RECORDS)
+    target.record_notifications(notifications)
+    report.notifications = len(notifications)
     return report
 
 
 def refuse_filled(target: Store) -> None:
-    if target.list_entity_refs() or target.history_keys() or target.list_runs(1):
+    held = (target.list_entity_refs(), target.history_keys(), target.list_runs(1))
+    if any(held) or target.list_notifications(1):
         raise StoreError(
-            "the target store already holds entities, facts or runs — copy into a new, "
-            "empty store (a new SQLite file, Redis prefix or PostgreSQL schema)"
+            "the target store already holds entities, facts, runs or notifications — copy "
+            "into a new, empty store (a new SQLite file, Redis prefix or PostgreSQL schema)"
         )
 
 
@@ -96,16 +103,29 @@ def _copy_chunk(
         by_source = latest.get(ref, {})
         for fact_source in sorted(set(by_source) | {s for _, s in keys_of.get(ref, [])}):
             points = histories.get((ref, fact_source), [])
-            facts.extend(reversed(points))
+            facts.extend(_in_writing_order(points, by_source.get(fact_source)))
             report.history_points += len(points)
-            if fact_source in by_source:
-                facts.append(by_source[fact_source])
-                report.latest_facts += 1
+            report.latest_facts += fact_source in by_source
     target.write_facts(facts)
     # Entities that left the catalog keep their history but no latest facts.
     gone = [ref for ref in refs if ref not in known and ref not in latest]
     if gone:
         target.remove_entities(gone)
+
+
+def _in_writing_order(points: Sequence[Fact], latest: Fact | None) -> list[Fact]:
+    """The facts that, written in this order, leave `points` as the history and `latest`
+    as the latest fact: first the newest point holding the latest values (history point
+    and latest), then the latest (it only confirms that point), then the other points,
+    newest first (each older than the latest, so each a point and never the latest)."""
+    if latest is None:
+        return list(reversed(points))
+    values = encode_fact_values(latest.values)
+    holders = [i for i, point in enumerate(points) if encode_fact_values(point.values) == values]
+    if not holders:  # retention dropped it: the latest becomes a point of its own
+        return [latest, *reversed(points)]
+    first = points[holders[-1]]
+    return [first, latest, *(p for p in reversed(points) if p is not first)]
 
 
 def _chunks(items: Sequence[str], size: int) -> Iterator[Sequence[str]]:
