@@ -38,8 +38,8 @@ def copy(
         ),
     ],
 ) -> None:
-    """Copy entities, latest facts and results with their history, and runs, from one store
-    to another of any kind: sqlite:///path.db, redis://host:6379/0[?prefix=NAME],
+    """Copy entities, latest facts and results with their history, runs and the notification
+    log from one store to another of any kind: sqlite:///path.db, redis://host:6379/0[?prefix=NAME],
     postgresql://user@host:5432/database[?schema=NAME]."""
     with user_errors():
         if from_url == to_url:
