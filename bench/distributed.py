@@ -304,20 +304,21 @@ def postgresql_schema(url: str) -> Iterator[str | None]:
 
 def emptied_postgresql(store_url: str) -> Callable[[], None]:
     """What empties the PostgreSQL store between runs, keeping its tables (the
-    workers' connections stay valid)."""
+    workers' connections stay valid) and its schema version."""
     import psycopg
+    from psycopg import sql
 
     database, _, schema = store_url.partition("?schema=")
 
     def empty() -> None:
         with psycopg.connect(database, autocommit=True) as connection:
-            tables = ", ".join(
-                f'"{schema}".{name}'
-                for name in (
-                    "entities", "facts_latest", "facts_history", "runs", "run_batches", "leases"
-                )
-            )  # fmt: skip
-            connection.execute(f"TRUNCATE {tables}".encode())
+            names = connection.execute(
+                "SELECT tablename FROM pg_tables WHERE schemaname = %s "
+                "AND tablename != 'schema_version'",
+                [schema],
+            ).fetchall()
+            tables = [sql.Identifier(schema, name) for (name,) in names]
+            connection.execute(sql.SQL("TRUNCATE {}").format(sql.SQL(", ").join(tables)))
 
     return empty
 
