@@ -37,10 +37,11 @@ def missing_tools() -> list[str]:
     return [tool for tool in ("node", "npm") if shutil.which(tool) is None]
 
 
-def install(timeout: float = 900.0) -> Path:
-    """Run install.sh (a no-op when the cache is current); the folder holding node_modules."""
+def install(timeout: float = 900.0, script: Path = INSTALL_SCRIPT) -> Path:
+    """Run install.sh, or another cached install `script` that prints its folder last (a
+    no-op when the cache is current); the folder holding node_modules."""
     process = subprocess.Popen(
-        ["bash", str(INSTALL_SCRIPT)],
+        ["bash", str(script)],
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
@@ -51,9 +52,9 @@ def install(timeout: float = 900.0) -> Path:
     except subprocess.TimeoutExpired:
         os.killpg(process.pid, signal.SIGTERM)
         process.communicate(timeout=30)
-        raise RuntimeError(f"{INSTALL_SCRIPT} took longer than {timeout:.0f}s") from None
+        raise RuntimeError(f"{script} took longer than {timeout:.0f}s") from None
     if process.returncode != 0:
-        raise RuntimeError(f"{INSTALL_SCRIPT} failed ({process.returncode}):\n{stderr[-4000:]}")
+        raise RuntimeError(f"{script} failed ({process.returncode}):\n{stderr[-4000:]}")
     return Path(stdout.strip().splitlines()[-1])
 
 

@@ -9,17 +9,15 @@ app-config is backend.py's merged with the test's sections.
 
 from __future__ import annotations
 
-import os
-import signal
-import subprocess
 import time
 from pathlib import Path
 from typing import Any
 
 import httpx
+import pytest
 import yaml
 
-from tests.backstage.backend import BackstageBackend
+from tests.backstage.backend import BackstageBackend, install, missing_tools
 
 HERE = Path(__file__).resolve().parent
 INSTALL_SCRIPT = HERE / "modules" / "install.sh"
@@ -29,24 +27,16 @@ TECH_INSIGHTS_MODULE = "@scorecards/backstage-plugin-tech-insights-backend-modul
 TOKEN_VARIABLE = "SCORECARDS_API_TOKEN"
 
 
-def install_modules(timeout: float = 900.0) -> Path:
-    """Run modules/install.sh (a no-op when the cache is current); the folder holding node_modules."""
-    process = subprocess.Popen(
-        ["bash", str(INSTALL_SCRIPT)],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-        start_new_session=True,  # so a timeout can stop npm, tsc and the compiler too
-    )
-    try:
-        stdout, stderr = process.communicate(timeout=timeout)
-    except subprocess.TimeoutExpired:
-        os.killpg(process.pid, signal.SIGTERM)
-        process.communicate(timeout=30)
-        raise RuntimeError(f"{INSTALL_SCRIPT} took longer than {timeout:.0f}s") from None
-    if process.returncode != 0:
-        raise RuntimeError(f"{INSTALL_SCRIPT} failed ({process.returncode}):\n{stderr[-4000:]}")
-    return Path(stdout.strip().splitlines()[-1])
+def built_modules() -> Path:
+    """The folder modules/install.sh installed and built our modules in; skips the test
+    when Node or npm is missing."""
+    missing = missing_tools()
+    if missing:
+        pytest.skip(
+            f"{' and '.join(missing)} not found: our Backstage modules and the real backends "
+            "they run in need Node.js (20 or later) and npm"
+        )
+    return install(script=INSTALL_SCRIPT)
 
 
 class ModulesBackend(BackstageBackend):

@@ -22,12 +22,11 @@ import pytest
 
 from tests.api.conftest import TOKEN as SCORECARDS_TOKEN
 from tests.api.conftest import ApiServer, start_server
-from tests.backstage.backend import missing_tools
 from tests.backstage.scorecards_modules import (
     CATALOG_MODULE,
     TOKEN_VARIABLE,
     ModulesBackend,
-    install_modules,
+    built_modules,
 )
 from tests.conftest import REPO_ROOT, free_port
 
@@ -42,13 +41,7 @@ EVALUATED_AT = f"{PREFIX}/evaluated-at"
 
 @pytest.fixture(scope="module")
 def node_modules() -> Path:
-    missing = missing_tools()
-    if missing:
-        pytest.skip(
-            f"{' and '.join(missing)} not found: the real Backstage catalog backend needs "
-            "Node.js (20 or later) and npm"
-        )
-    return install_modules()
+    return built_modules()
 
 
 @pytest.fixture(scope="module")

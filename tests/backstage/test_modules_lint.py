@@ -11,8 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.backstage.backend import missing_tools
-from tests.backstage.scorecards_modules import install_modules
+from tests.backstage.scorecards_modules import built_modules
 
 pytestmark = pytest.mark.backstage
 
@@ -26,10 +25,7 @@ LINT_SECONDS = 300
 
 @pytest.fixture(scope="module")
 def built() -> Path:
-    missing = missing_tools()
-    if missing:
-        pytest.skip(f"{' and '.join(missing)} not found: Backstage's CLI needs Node.js and npm")
-    return install_modules()
+    return built_modules()
 
 
 @pytest.mark.parametrize("module", MODULES)

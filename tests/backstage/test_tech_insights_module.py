@@ -18,12 +18,11 @@ import pytest
 
 from tests.api.conftest import TOKEN as SCORECARDS_TOKEN
 from tests.api.conftest import ApiServer, seed_store, start_server
-from tests.backstage.backend import missing_tools
 from tests.backstage.scorecards_modules import (
     TECH_INSIGHTS_MODULE,
     TOKEN_VARIABLE,
     ModulesBackend,
-    install_modules,
+    built_modules,
 )
 from tests.conftest import REPO_ROOT, free_port
 
@@ -94,13 +93,7 @@ def levels(scorecards: ApiServer) -> dict[str, list[str]]:
 
 @pytest.fixture(scope="module")
 def node_modules() -> Path:
-    missing = missing_tools()
-    if missing:
-        pytest.skip(
-            f"{' and '.join(missing)} not found: the real Tech Insights backend needs "
-            "Node.js (20 or later) and npm"
-        )
-    return install_modules()
+    return built_modules()
 
 
 @pytest.fixture(scope="module")
