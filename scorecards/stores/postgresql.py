@@ -262,35 +262,28 @@ class PostgreSQLStore(Store):
         self._write(write)
 
     def _apply_retention(self, cursor: Cursor, pairs: set[tuple[str, str]]) -> None:
-        if not pairs:
+        retention = self.retention
+        if not pairs or (retention.max_items is None and retention.max_age is None):
             return
         entities, sources = _columns(sorted(pairs), 2)
-        retention = self.retention
-        if retention.max_items is not None:
-            cursor.execute(
-                """DELETE FROM facts_history AS h USING (
-                       SELECT entity, source, timestamp, row_number() OVER (
-                           PARTITION BY entity, source ORDER BY timestamp DESC) AS n
-                       FROM facts_history
-                       WHERE (entity, source) IN (SELECT * FROM unnest(%b::text[], %b::text[]))
-                   ) AS ranked
-                   WHERE ranked.n > %s AND h.entity = ranked.entity
-                     AND h.source = ranked.source AND h.timestamp = ranked.timestamp""",
-                [entities, sources, retention.max_items],
-            )
-        if retention.max_age is not None:
-            # Counted from each pair's newest change (its latest fact may be a later
-            # confirmation of it).
-            cursor.execute(
-                """DELETE FROM facts_history AS h USING (
-                       SELECT entity, source, max(timestamp) AS newest FROM facts_history
-                       WHERE (entity, source) IN (SELECT * FROM unnest(%b::text[], %b::text[]))
-                       GROUP BY entity, source
-                   ) AS pair
-                   WHERE h.entity = pair.entity AND h.source = pair.source
-                     AND h.timestamp < pair.newest - %s::interval""",
-                [entities, sources, retention.max_age],
-            )
+        # One pass over the pairs' history for both rules. Age counts from each pair's
+        # newest change (its latest fact may be a later confirmation of it); a rule
+        # that is off is NULL, which deletes nothing.
+        cursor.execute(
+            """DELETE FROM facts_history AS h USING (
+                   SELECT entity, source, timestamp,
+                          row_number() OVER (PARTITION BY entity, source
+                                             ORDER BY timestamp DESC) AS n,
+                          max(timestamp) OVER (PARTITION BY entity, source) AS newest
+                   FROM facts_history
+                   WHERE (entity, source) IN (SELECT * FROM unnest(%b::text[], %b::text[]))
+               ) AS ranked
+               WHERE h.entity = ranked.entity AND h.source = ranked.source
+                 AND h.timestamp = ranked.timestamp
+                 AND (ranked.n > %s::bigint
+                      OR ranked.timestamp < ranked.newest - %s::interval)""",
+            [entities, sources, retention.max_items, retention.max_age],
+        )
 
     def latest_facts(
         self, refs: Sequence[str] | None = None, sources: Sequence[str] | None = None
