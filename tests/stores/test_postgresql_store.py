@@ -119,9 +119,20 @@ def test_a_database_newer_than_the_code_is_refused_naming_both_versions(
         PostgreSQLStore(postgresql_url)
 
 
-def test_opening_without_create_a_schema_that_holds_no_store_creates_nothing(
+def test_opening_without_create_a_missing_schema_creates_nothing(
     postgresql_url: str,
 ) -> None:
+    with pytest.raises(StoreError, match="there is no scorecards store in schema"):
+        open_store(postgresql_url, create=False)
+    with psycopg.connect(postgresql_url.partition("?")[0]) as connection:
+        found = connection.execute(
+            "SELECT count(*) FROM pg_namespace WHERE nspname = %s", [schema_of(postgresql_url)]
+        ).fetchone()
+    assert found == (0,)
+
+
+def test_opening_without_create_an_empty_schema_creates_no_table(postgresql_url: str) -> None:
+    run_sql(postgresql_url, "SELECT 1")  # makes the schema
     with pytest.raises(StoreError, match="there is no scorecards store in schema"):
         open_store(postgresql_url, create=False)
     found = run_sql(
