@@ -272,6 +272,12 @@ class DestinationSpec(Spec):
             raise ValueError(f"a {self.type} destination takes no `smtp`")
         if self.default is not None:
             _variable_name(self.default)
+        for name in [*self.channels.values(), self.default, self.secret]:
+            if name is not None and name.upper().startswith("SCORECARDS_"):
+                raise ValueError(
+                    f"{name} is one of scorecards' own settings, not a webhook URL or key — "
+                    "name a variable of its own, e.g. SLACK_WEBHOOK_PAYMENTS"
+                )
         if self.secret is not None and self.type != "webhook":
             raise ValueError("only a webhook destination signs its messages (`secret`)")
         if not self.channels and self.default is None:

@@ -16,7 +16,7 @@ from scorecards.errors import DefinitionsError
 from scorecards.notifications.events import Event, campaign_events, entity_events, exemption_events
 from scorecards.notifications.routing import address_of, is_wanted, last_fire
 from scorecards.records.results import CheckResult, EntityEvaluation, ScorecardResult, Status
-from tests.conftest import NOW, WriteDefinitions
+from tests.conftest import NOW, REPO_ROOT, WriteDefinitions
 from tests.notifications.conftest import CHECKS, group
 
 RULE = """
@@ -81,6 +81,12 @@ def test_a_url_in_place_of_a_variable_name_is_refused(write_definitions: WriteDe
     text = RULE.replace("SLACK_PLATFORM", "https://hooks.slack.com/services/T0/B0/x")
     found = problem(write_definitions, text)
     assert "environment variable name" in found
+
+
+def test_scorecards_own_settings_are_not_destinations(write_definitions: WriteDefinitions) -> None:
+    text = RULE.replace("SLACK_PLATFORM", "SCORECARDS_API_TOKENS")
+    found = problem(write_definitions, text)
+    assert "SCORECARDS_API_TOKENS is one of scorecards' own settings" in found
 
 
 def test_an_unknown_scorecard_is_reported_with_a_suggestion(
@@ -218,3 +224,12 @@ def test_a_digest_is_due_at_its_crons_last_fire_time() -> None:
     assert last_fire("0 9 * * *", NOW) == NOW.replace(hour=9)
     assert last_fire("0 9 * * *", NOW.replace(hour=9)) == NOW.replace(hour=9)
     assert last_fire("0 9 * * *", NOW.replace(hour=8)) == NOW.replace(hour=9) - timedelta(days=1)
+
+
+def test_the_readmes_notifications_example_loads(write_definitions: WriteDefinitions) -> None:
+    section = (REPO_ROOT / "README.md").read_text().split("\n## Notifications\n", 1)[1]
+    example = section.split("```yaml\n", 1)[1].split("```", 1)[0]
+    folder = write_definitions(checks=CHECKS)
+    (folder / "notifications.yaml").write_text(example)
+    loaded = load_definitions(folder, now=NOW)
+    assert list(loaded.notifications) == ["production-nudges", "weekly-campaign-digest"]
