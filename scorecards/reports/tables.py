@@ -129,6 +129,9 @@ def render_campaign(console: Console, report: CampaignReport) -> None:
             [entity.ref, team_name(entity.team), ", ".join(entity.outstanding)]
             for entity in remaining[:ENTITIES_SHOWN]
         ]
+        if not fits(columns, rows, console.width):  # the team goes under its entity's ref
+            columns = [Column("entity (team)", whole=True), columns[2]]
+            rows = [[_with_team(ref, team), checks] for ref, team, checks in rows]
         console.print(fitted_table(columns, rows, console.width, "Remaining"))
         if len(remaining) > ENTITIES_SHOWN:
             console.print(
@@ -140,6 +143,12 @@ def render_campaign(console: Console, report: CampaignReport) -> None:
         console.print(f"Remaining by day: {series}", markup=False)
     for ref, message in report.errors:
         console.print(f"warning: {ref}: {message}", style="yellow", markup=False)
+
+
+def _with_team(ref: Cell, team: Cell) -> Text:
+    text = Text(str(ref))
+    text.append(f"\n({team})", style="dim")
+    return text
 
 
 def render_trends(console: Console, report: TrendReport) -> None:
