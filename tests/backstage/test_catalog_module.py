@@ -10,6 +10,7 @@ backend, and our modules built with tsc, added with `backend.add(import(...))`.
 
 from __future__ import annotations
 
+import json
 import os
 import subprocess
 import sys
@@ -34,24 +35,29 @@ pytestmark = pytest.mark.backstage
 
 CATALOG_TOKEN = "scorecards-backstage-test-token"
 EXAMPLES = sorted((REPO_ROOT / "examples" / "catalog").glob("*.yaml"))
+SMALL = REPO_ROOT / "tests" / "data" / "cli"
 SCORECARD = "service-maturity"
 PREFIX = "scorecards.dev"
 EVALUATED_AT = f"{PREFIX}/evaluated-at"
 
 
 @pytest.fixture(scope="module")
-def node_modules() -> Path:
+def built() -> Path:
     return built_modules()
 
 
 @pytest.fixture(scope="module")
 def store_url(tmp_path_factory: pytest.TempPathFactory) -> str:
     """The store of one `scorecards run` over the bundled examples, as the README's quick start."""
-    folder = tmp_path_factory.mktemp("run")
+    return scorecards_run(tmp_path_factory.mktemp("run"))
+
+
+def scorecards_run(folder: Path, *options: str) -> str:
+    """`scorecards run` with `options` into a new store in `folder`; the store's URL."""
     url = f"sqlite:///{folder / 'scores.db'}"
     env = {k: v for k, v in os.environ.items() if not k.startswith(("SCORECARDS_", "GITHUB_"))}
     done = subprocess.run(
-        [sys.executable, "-m", "scorecards", "run", "--store", url],
+        [sys.executable, "-m", "scorecards", "run", "--store", url, *options],
         cwd=folder,
         env={**env, "SCORECARDS_CONFIG": os.devnull, "PYTHONPATH": str(REPO_ROOT)},
         capture_output=True,
@@ -69,10 +75,10 @@ def start_scorecards(folder: Path, store_url: str) -> ApiServer:
 
 
 def start_backstage(
-    node_modules: Path, folder: Path, scorecards_url: str, refresh_seconds: int
+    built: Path, folder: Path, scorecards_url: str, refresh_seconds: int
 ) -> ModulesBackend:
     backend = ModulesBackend(
-        node_modules,
+        built,
         folder,
         EXAMPLES,
         free_port(),
@@ -125,13 +131,11 @@ def levels(scorecards: ApiServer) -> list[str]:
 @pytest.fixture(scope="module")
 def backstage(
     tmp_path_factory: pytest.TempPathFactory,
-    node_modules: Path,
+    built: Path,
     scorecards: ApiServer,
     listed: dict[str, dict[str, Any]],
 ) -> Iterator[ModulesBackend]:
-    backend = start_backstage(
-        node_modules, tmp_path_factory.mktemp("backstage"), scorecards.url, 60
-    )
+    backend = start_backstage(built, tmp_path_factory.mktemp("backstage"), scorecards.url, 60)
     try:
         wait_until_annotated(backend, set(listed))
         yield backend
@@ -250,10 +254,10 @@ spec: {type: service, lifecycle: experimental, owner: group:default/payments-tea
 
 
 def test_with_scorecards_stopped_the_catalog_keeps_processing_and_the_last_values(
-    tmp_path: Path, node_modules: Path, store_url: str, listed: dict[str, dict[str, Any]]
+    tmp_path: Path, built: Path, store_url: str, listed: dict[str, dict[str, Any]]
 ) -> None:
     server = start_scorecards(tmp_path / "scorecards", store_url)
-    backend = start_backstage(node_modules, tmp_path / "backstage", server.url, 1)
+    backend = start_backstage(built, tmp_path / "backstage", server.url, 1)
     try:
         before = {ref: ours(e) for ref, e in wait_until_annotated(backend, set(listed)).items()}
         server.stop()
@@ -280,10 +284,10 @@ def test_with_scorecards_stopped_the_catalog_keeps_processing_and_the_last_value
 
 
 def test_with_scorecards_unreachable_from_the_start_every_entity_is_ingested_unmarked(
-    tmp_path: Path, node_modules: Path, listed: dict[str, dict[str, Any]]
+    tmp_path: Path, built: Path, listed: dict[str, dict[str, Any]]
 ) -> None:
     nowhere = f"http://127.0.0.1:{free_port()}"
-    backend = start_backstage(node_modules, tmp_path / "backstage", nowhere, 60)
+    backend = start_backstage(built, tmp_path / "backstage", nowhere, 60)
     try:
         backend.wait_for_entities(set(listed))
         entities = backend.entities()
@@ -297,3 +301,97 @@ def test_with_scorecards_unreachable_from_the_start_every_entity_is_ingested_unm
 def test_the_module_sends_the_token_scorecards_asks_for(scorecards):
     response = httpx.get(f"{scorecards.url}/api/v1/entities", timeout=10)
     assert response.status_code == 401
+
+
+def test_level_names_become_valid_label_values(built: Path) -> None:
+    names = ["Silver", "Gold Plus", "  Tier 1 (best)!", "x" * 80, None]
+    module = built / "plugins" / "catalog-backend-module-scorecards"
+    script = (
+        f"const {{ labelValue }} = require({json.dumps(str(module))});"
+        "const { KubernetesValidatorFunctions: k } = require('@backstage/catalog-model');"
+        f"const values = {json.dumps(names)}.map(labelValue);"
+        "console.log(JSON.stringify(values.map(v => [v, k.isValidLabelValue(v)])));"
+    )
+    done = subprocess.run(
+        ["node", "-e", script],
+        cwd=built,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr
+    assert json.loads(done.stdout) == [
+        ["silver", True],
+        ["gold-plus", True],
+        ["tier-1-best", True],
+        ["x" * 63, True],
+        ["none", True],
+    ]
+
+
+LONG_ID = "a-scorecard-whose-id-is-longer-than-a-label-key-may-be-" + "x" * 10
+LONG_SCORECARD = f"""
+  - id: {LONG_ID}
+    name: Long
+    applies: entity.kind == "Component"
+    checks: [has-owner]
+    levels:
+      - {{name: Gold Plus, checks: [has-owner]}}
+"""
+# Our processor, its cache and client as the module wires them, on an entity processed twice.
+PROCESS_TWICE = """
+const [plugins, baseUrl, token] = process.argv.slice(1);
+const { ScorecardsClient } = require(`${plugins}/scorecards-node`);
+const { CachedResults, ScorecardsEntityProcessor } = require(
+  `${plugins}/catalog-backend-module-scorecards`);
+const warnings = [];
+const logger = { warn: m => warnings.push(m), info: () => {}, error: () => {}, debug: () => {},
+  child: () => logger };
+const client = new ScorecardsClient({ baseUrl, token, refreshSeconds: 60, timeoutSeconds: 10 });
+const processor = new ScorecardsEntityProcessor(new CachedResults(client, logger, 60), logger);
+const entity = { apiVersion: 'backstage.io/v1alpha1', kind: 'Component',
+  metadata: { name: 'payments-api' }, spec: {} };
+(async () => {
+  await processor.preProcessEntity(entity);
+  const processed = await processor.preProcessEntity(entity);
+  console.log(JSON.stringify({ metadata: processed.metadata, warnings }));
+})();
+"""
+
+
+def test_a_scorecard_id_too_long_for_a_key_is_left_out_with_one_warning_per_key(
+    tmp_path: Path, built: Path
+) -> None:
+    definitions = tmp_path / "checks"
+    definitions.mkdir()
+    (definitions / "basics.yaml").write_text(
+        (SMALL / "checks" / "basics.yaml").read_text() + LONG_SCORECARD
+    )
+    no_facts = tmp_path / "no-facts"
+    no_facts.mkdir()
+    store = scorecards_run(
+        tmp_path,
+        *("--definitions", str(definitions), "--catalog", str(SMALL / "catalog")),
+        *("--facts", str(no_facts)),
+    )
+    server = start_server(tmp_path / "server", store, SCORECARDS_DEFINITIONS=str(definitions))
+    try:
+        done = subprocess.run(
+            ["node", "-e", PROCESS_TWICE, str(built / "plugins"), server.url, SCORECARDS_TOKEN],
+            cwd=built,
+            capture_output=True,
+            text=True,
+            timeout=60,
+            check=False,
+        )
+    finally:
+        server.stop()
+    assert done.returncode == 0, done.stderr
+    result = json.loads(done.stdout)
+    marks = {**result["metadata"]["labels"], **result["metadata"]["annotations"]}
+    assert marks.keys() == {f"{PREFIX}/basics", f"{PREFIX}/basics-score", EVALUATED_AT}
+    # One warning per key left out, though the entity was processed twice.
+    label, annotation = result["warnings"]
+    assert f"left out {PREFIX}/{LONG_ID}: it is not a valid label key" in label
+    assert f"left out {PREFIX}/{LONG_ID}-score: it is not a valid annotation key" in annotation

@@ -92,15 +92,15 @@ def levels(scorecards: ApiServer) -> dict[str, list[str]]:
 
 
 @pytest.fixture(scope="module")
-def node_modules() -> Path:
+def built() -> Path:
     return built_modules()
 
 
 @pytest.fixture(scope="module")
 def backstage(
-    tmp_path_factory: pytest.TempPathFactory, node_modules: Path, scorecards: ApiServer
+    tmp_path_factory: pytest.TempPathFactory, built: Path, scorecards: ApiServer
 ) -> Iterator[ModulesBackend]:
-    backend = start_backstage(node_modules, tmp_path_factory.mktemp("backstage"), scorecards.url)
+    backend = start_backstage(built, tmp_path_factory.mktemp("backstage"), scorecards.url)
     try:
         payments = "component:default/payments-api"
         backend.wait_until(
@@ -111,9 +111,9 @@ def backstage(
         backend.stop()
 
 
-def start_backstage(node_modules: Path, folder: Path, scorecards_url: str) -> ModulesBackend:
+def start_backstage(built: Path, folder: Path, scorecards_url: str) -> ModulesBackend:
     backend = ModulesBackend(
-        node_modules,
+        built,
         folder,
         EXAMPLES,
         free_port(),
@@ -245,10 +245,10 @@ def test_a_stock_json_rules_check_on_a_check_status_matches_the_engines_status(b
 
 
 def test_with_scorecards_unreachable_at_start_the_backend_starts_with_a_minimal_schema(
-    tmp_path: Path, node_modules: Path
+    tmp_path: Path, built: Path
 ) -> None:
     nowhere = f"http://127.0.0.1:{free_port()}"
-    backend = start_backstage(node_modules, tmp_path / "backstage", nowhere)
+    backend = start_backstage(built, tmp_path / "backstage", nowhere)
     try:
 
         def schema() -> dict[str, Any] | None:
