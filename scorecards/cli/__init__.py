@@ -12,10 +12,11 @@ import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import datetime
-from typing import TYPE_CHECKING, Annotated
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 from rich.console import Console
+from typer._click.exceptions import NoSuchOption  # typer's own click raises it
 from typer.core import TyperGroup
 
 if TYPE_CHECKING:  # typer carries its own click; its formatter has no public name
@@ -45,6 +46,20 @@ class _CommandsInOrder(TyperGroup):
         order = [name for names in COMMAND_SECTIONS.values() for name in names]
         names = super().list_commands(ctx)
         return sorted(names, key=lambda n: order.index(n) if n in order else len(order))
+
+    def invoke(self, ctx: Context) -> Any:
+        """`--json` where a command takes `--format json`: point at that, not at a lookalike
+        option click would suggest (`--store`)."""
+        try:
+            return super().invoke(ctx)
+        except NoSuchOption as exc:
+            command = exc.ctx.command if exc.ctx is not None else None
+            takes_format = command is not None and any(
+                "--format" in param.opts for param in command.params
+            )
+            if exc.option_name == "--json" and takes_format:
+                exc.possibilities = ["--format json"]
+            raise
 
     def format_commands(self, ctx: Context, formatter: HelpFormatter) -> None:
         listed: set[str] = set()

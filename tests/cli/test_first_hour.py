@@ -115,3 +115,11 @@ def test_serve_help_mentions_the_dashboard() -> None:
     result = runner.invoke(app, ["serve", "--help"], env={"COLUMNS": "80"})
 
     assert "dashboard" in result.output
+
+
+@pytest.mark.parametrize("command", ["report", "what-if", "gate", "runs"])
+def test_json_where_a_command_takes_format_json_points_at_format_json(command: str) -> None:
+    result = runner.invoke(app, [command, "--json"])
+
+    assert result.exit_code == 2
+    assert "No such option: --json (Possible options: --format json)" in result.output
