@@ -10,7 +10,8 @@ facts, creating the run) until the run is finished:
 
 1. the embedded run (`run_in_process`) into SQLite, the baseline;
 2. the embedded run into Redis, then into PostgreSQL, to separate each store's
-   cost from distribution;
+   cost from distribution (each attempt into an emptied store, so each scores
+   every entity);
 3. a distributed run on 1, 2 and 4 worker processes (`celery -A worker worker
    --pool prefork -c 1` each), Redis as broker, Redis as store; then the same
    with PostgreSQL as store.
@@ -216,14 +217,16 @@ class Bench:
         stats = self.redis.info("stats")
         return int(stats["total_net_input_bytes"]) + int(stats["total_net_output_bytes"])
 
-    def embedded(self, label: str, store: Store) -> Row:
+    def embedded(self, label: str, store_url: str, empty: Callable[[], None]) -> Row:
         def measure(attempt: int) -> Row:
+            empty()  # else a second attempt would only confirm the first one's results
             now = NOW + timedelta(minutes=attempt)
-            started = time.perf_counter()
-            run = run_in_process(
-                store, self.definitions, self.entities, self.facts, now, self.args.batch_size
-            )
-            return Row(label, time.perf_counter() - started, run)
+            with open_store(store_url) as store:
+                started = time.perf_counter()
+                run = run_in_process(
+                    store, self.definitions, self.entities, self.facts, now, self.args.batch_size
+                )
+                return Row(label, time.perf_counter() - started, run)
 
         return best_of(self.args.repeat, measure)
 
@@ -318,7 +321,8 @@ def emptied_postgresql(store_url: str) -> Callable[[], None]:
                 [schema],
             ).fetchall()
             tables = [sql.Identifier(schema, name) for (name,) in names]
-            connection.execute(sql.SQL("TRUNCATE {}").format(sql.SQL(", ").join(tables)))
+            if tables:  # none before the store is first opened
+                connection.execute(sql.SQL("TRUNCATE {}").format(sql.SQL(", ").join(tables)))
 
     return empty
 
@@ -347,25 +351,29 @@ def main(argv: Sequence[str] | None = None) -> int:
         warm = SQLiteStore(bench.folder / "warm-up.db")
         run_in_process(warm, bench.definitions, bench.entities[:200], bench.facts, NOW, 250)
         warm.close()
-        sqlite = SQLiteStore(bench.folder / "embedded.db")
-        rows = [bench.embedded("embedded run, SQLite store", sqlite)]
-        baseline = scores(sqlite, bench.refs)
-        flush.flushdb()
-        with open_store(redis_url) as redis_store:
-            rows.append(bench.embedded("embedded run, Redis store", redis_store))
-            checked = [scores(redis_store, bench.refs)]
-        if postgresql_url is not None:
-            with open_store(postgresql_url) as postgresql_store:
-                rows.append(bench.embedded("embedded run, PostgreSQL store", postgresql_store))
-                checked.append(scores(postgresql_store, bench.refs))
+        sqlite_path = bench.folder / "embedded.db"
+
+        def remove_sqlite() -> None:
+            for suffix in ("", "-wal", "-shm"):
+                Path(f"{sqlite_path}{suffix}").unlink(missing_ok=True)
 
         def flush_store() -> None:
             flush.flushdb()
 
-        stores: list[tuple[str, str, Callable[[], None]]] = [("Redis", redis_url, flush_store)]
+        stores: list[tuple[str, str, Callable[[], None]]] = [
+            ("SQLite", f"sqlite:///{sqlite_path}", remove_sqlite),
+            ("Redis", redis_url, flush_store),
+        ]
         if postgresql_url is not None:
             stores.append(("PostgreSQL", postgresql_url, emptied_postgresql(postgresql_url)))
+        rows: list[Row] = []
+        checked: list[dict[str, tuple[object, ...]]] = []
         for name, url, empty in stores:
+            rows.append(bench.embedded(f"embedded run, {name} store", url, empty))
+            with open_store(url) as store:
+                checked.append(scores(store, bench.refs))
+        baseline = checked[0]
+        for name, url, empty in stores[1:]:
             for row in bench.on_workers(name, url, empty):
                 rows.append(row)
                 with open_store(url) as store:
