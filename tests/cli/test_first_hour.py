@@ -4,13 +4,15 @@ refused with one line naming them, exit 2."""
 from __future__ import annotations
 
 import os
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
 from typer.testing import CliRunner, Result
 
 from scorecards.cli import app
-from tests.conftest import REPO_ROOT
+from tests.conftest import REPO_ROOT, free_port
 
 runner = CliRunner()
 SMALL = REPO_ROOT / "tests" / "data" / "cli"
@@ -123,3 +125,26 @@ def test_json_where_a_command_takes_format_json_points_at_format_json(command: s
 
     assert result.exit_code == 2
     assert "No such option: --json (Possible options: --format json)" in result.output
+
+
+def test_serve_with_the_defaults_says_once_that_it_serves_the_bundled_demo(
+    tmp_path: Path,
+) -> None:
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("SCORECARDS_", "GITHUB_"))}
+    env.update(SCORECARDS_CONFIG=os.devnull, SCORECARDS_STORE_URL=f"sqlite:///{tmp_path / 's.db'}")
+    command = [sys.executable, "-m", "scorecards", "serve", "--port", str(free_port())]
+    server = subprocess.Popen(
+        command, cwd=tmp_path, env=env, stderr=subprocess.PIPE, text=True, bufsize=1
+    )
+    try:
+        assert server.stderr is not None
+        lines = []
+        for line in server.stderr:  # the note comes before uvicorn says it is running
+            lines.append(line)
+            if "Uvicorn running" in line or len(lines) > 50:
+                break
+    finally:
+        server.terminate()
+        server.wait(timeout=15)
+    (note,) = [line for line in lines if line.startswith("note: ")]
+    assert "examples/catalog" in note and "SCORECARDS_CATALOG" in note
