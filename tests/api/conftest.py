@@ -88,10 +88,12 @@ class ApiServer:
                 self.process.wait(timeout=5)
 
 
-def start_server(folder: Path, store_url: str, **environment: str) -> ApiServer:
-    """`scorecards serve` on a free loopback port; returns once /healthz answers."""
+def start_server(
+    folder: Path, store_url: str, port: int | None = None, /, **environment: str
+) -> ApiServer:
+    """`scorecards serve` on `port` (default: a free loopback port); returns once /healthz answers."""
     folder.mkdir(parents=True, exist_ok=True)
-    port = free_port()
+    port = port or free_port()
     env = {k: v for k, v in os.environ.items() if not k.startswith("SCORECARDS_")}
     env.update(
         SCORECARDS_CONFIG=str(folder / "no-config.yaml"),

@@ -283,19 +283,32 @@ def test_with_scorecards_stopped_the_catalog_keeps_processing_and_the_last_value
         server.stop()
 
 
-def test_with_scorecards_unreachable_from_the_start_every_entity_is_ingested_unmarked(
-    tmp_path: Path, built: Path, listed: dict[str, dict[str, Any]]
+def test_unreachable_from_the_start_entities_are_ingested_unmarked_until_scorecards_answers(
+    tmp_path: Path, built: Path, store_url: str, listed: dict[str, dict[str, Any]]
 ) -> None:
-    nowhere = f"http://127.0.0.1:{free_port()}"
-    backend = start_backstage(built, tmp_path / "backstage", nowhere, 60)
+    port = free_port()
+    nowhere = f"http://127.0.0.1:{port}"
+    backend = start_backstage(built, tmp_path / "backstage", nowhere, 1)
+    server = None
     try:
         backend.wait_for_entities(set(listed))
         entities = backend.entities()
         assert {ref: ours(e) for ref, e in entities.items()} == {ref: {} for ref in entities}
+        server = start_server(
+            tmp_path / "scorecards", store_url, port, SCORECARDS_API_READ_REQUIRES_TOKEN="true"
+        )
+        marked = wait_until_annotated(backend, set(listed))
+        assert {ref: ours(marked[ref])[EVALUATED_AT] for ref in listed} == {
+            ref: item["evaluated_at"] for ref, item in listed.items()
+        }
         log = backend.log_path.read_text(errors="replace")
+        # Read every second while down, yet one warning for the outage and one line at its end.
         assert log.count(f"scorecards at {nowhere} cannot be read") == 1, log[-3000:]
+        assert log.count(f"scorecards at {nowhere} answers again") == 1, log[-3000:]
     finally:
         backend.stop()
+        if server is not None:
+            server.stop()
 
 
 def test_the_module_sends_the_token_scorecards_asks_for(scorecards):

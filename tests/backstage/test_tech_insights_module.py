@@ -244,11 +244,13 @@ def test_a_stock_json_rules_check_on_a_check_status_matches_the_engines_status(b
     assert set(statuses.values()) >= {"pass", "fail"}
 
 
-def test_with_scorecards_unreachable_at_start_the_backend_starts_with_a_minimal_schema(
-    tmp_path: Path, built: Path
+def test_unreachable_at_start_the_backend_starts_with_a_minimal_schema_and_facts_follow(
+    tmp_path: Path, built: Path, listed: dict[str, dict[str, Any]], levels: dict[str, list[str]]
 ) -> None:
-    nowhere = f"http://127.0.0.1:{free_port()}"
+    port = free_port()
+    nowhere = f"http://127.0.0.1:{port}"
     backend = start_backstage(built, tmp_path / "backstage", nowhere)
+    server = None
     try:
 
         def schema() -> dict[str, Any] | None:
@@ -262,5 +264,19 @@ def test_with_scorecards_unreachable_at_start_the_backend_starts_with_a_minimal_
         assert not [key for key in found if key.startswith("check_")]
         log = backend.log_path.read_text(errors="replace")
         assert f"scorecards at {nowhere} cannot be read, so the scorecards fact schema" in log
+
+        seeded = tmp_path / "scorecards"
+        seed_store(seeded / "scores.db")
+        server = start_server(
+            seeded,
+            f"sqlite:///{seeded / 'scores.db'}",
+            port,
+            SCORECARDS_API_READ_REQUIRES_TOKEN="true",
+        )
+        ref = "component:default/payments-api"
+        facts = backend.wait_until(f"facts of {ref} arrive", lambda: latest(backend, ref))
+        assert facts == expected_facts(listed[ref], levels)
     finally:
         backend.stop()
+        if server is not None:
+            server.stop()
