@@ -9,7 +9,7 @@ module.exports = {
   testEnvironment: 'jsdom',
   // The Backstage packages ship ES modules; SWC turns them into CommonJS like our own code.
   transform: {
-    '\\.(t|j)sx?$': [
+    '\\.(mjs|cjs|jsx?|tsx?)$': [
       require.resolve('@swc/jest'),
       {
         jsc: {
