@@ -27,12 +27,8 @@ from scorecards.cel import make_activation, run_predicate
 from scorecards.definitions.compiled import Definitions, Notification
 from scorecards.definitions.specs import DestinationSpec
 from scorecards.notifications.delivery import DEFAULT_POLICY, Delivered, deliver
-from scorecards.notifications.events import (
-    Event,
-    campaign_events,
-    entity_events,
-    exemption_events,
-)
+from scorecards.notifications.events import Event
+from scorecards.notifications.inputs import EventInputs, derive_events, read_event_inputs
 from scorecards.notifications.routing import (
     Outgoing,
     address_of,
@@ -43,9 +39,6 @@ from scorecards.notifications.routing import (
 )
 from scorecards.records.notifications import NotificationRecord, Outcome
 from scorecards.records.runs import Run, RunState
-from scorecards.reports.campaigns import Progress, campaign_report
-from scorecards.reports.inputs import ReportInputs, read_report_inputs
-from scorecards.reports.ownership import UNOWNED, Ownership
 from scorecards.retry import Clock, RetryPolicy
 from scorecards.stores.base import Store
 
@@ -99,9 +92,8 @@ def notify_run(
     report = NotifyReport()
     if not definitions.notifications:
         return report
-    inputs = read_report_inputs(store, with_facts=True)
-    ownership = Ownership.of(inputs.entities.values())
-    events = list(derive_events(definitions, inputs, ownership, now))
+    inputs = read_event_inputs(store, definitions, now)
+    events = list(derive_events(definitions, inputs))
     planned = list(_plan(definitions, inputs, events, now, report))
     existing = store.get_notifications([entry.key for entry in planned])
     records: list[NotificationRecord] = []
@@ -129,35 +121,6 @@ def notify_run(
         list(_settled(report, report.messages, outcomes, planned, store, now))
     )
     return report
-
-
-def derive_events(
-    definitions: Definitions, inputs: ReportInputs, ownership: Ownership, now: datetime
-) -> Iterator[Event]:
-    """Every event the stored results show as of `now` (the run's time)."""
-    kinds = {kind for rule in definitions.notifications.values() for kind in rule.spec.events}
-
-    def team(ref: str) -> str | None:
-        owner = ownership.owner(ref)
-        return None if owner == UNOWNED else owner
-
-    for ref, history in inputs.history.items():
-        # The last point is the run's result when the run scored the entity; the one
-        # before it, the state it changed from (the same state when it did not change).
-        if len(history) >= 2 and history[-1].evaluated_at == now:
-            yield from entity_events(definitions, history[-2], history[-1], team(ref))
-    if kinds & {"campaign-due", "campaign-overdue"}:
-        for campaign in definitions.campaigns.values():
-            progress = campaign_report(inputs, definitions, campaign.id, now)
-            remaining: dict[str, list[str]] = {}
-            for entity in progress.entities:
-                if entity.progress == Progress.REMAINING and entity.team != UNOWNED:
-                    remaining.setdefault(entity.team, []).append(entity.ref)
-            yield from campaign_events(campaign, remaining, now.date())
-    if "exemption-expiring" in kinds:
-        exemptions = [e for e in definitions.exemptions.values() if e.entity_ref in inputs.entities]
-        owners = {e.entity_ref: team(e.entity_ref) for e in exemptions}
-        yield from exemption_events(exemptions, owners, now.date())
 
 
 @dataclass(frozen=True)
@@ -222,7 +185,7 @@ class _Planned:
 
 def _plan(
     definitions: Definitions,
-    inputs: ReportInputs,
+    inputs: EventInputs,
     events: Sequence[Event],
     now: datetime,
     report: NotifyReport,
@@ -231,18 +194,17 @@ def _plan(
         for event in events:
             if not is_wanted(rule, event) or not _applies(rule, event, inputs, now, report):
                 continue
-            group = inputs.entities.get(event.team) if event.team else None
+            group = inputs.groups.get(event.team) if event.team else None
             for destination in rule.spec.destinations:
                 yield _Planned(rule, destination, address_of(destination, group), event)
 
 
 def _applies(
-    rule: Notification, event: Event, inputs: ReportInputs, now: datetime, report: NotifyReport
+    rule: Notification, event: Event, inputs: EventInputs, now: datetime, report: NotifyReport
 ) -> bool:
     if rule.applies is None or event.entity is None or event.entity not in inputs.entities:
         return True
-    facts = {source: fact.values for source, fact in inputs.facts.get(event.entity, {}).items()}
-    activation = make_activation(inputs.entities[event.entity], facts, now)
+    activation = make_activation(inputs.entities[event.entity], inputs.facts_of(event.entity), now)
     answer = run_predicate(rule.applies, activation, "applies")
     if isinstance(answer, str):
         report.errors.append(f"notification '{rule.id}', {event.entity}: {answer}")

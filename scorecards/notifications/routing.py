@@ -19,11 +19,11 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 
 from cronsim import CronSim
 
-from scorecards.definitions.compiled import Notification
+from scorecards.definitions.compiled import Campaign, Definitions, Notification
 from scorecards.definitions.specs import DestinationSpec
 from scorecards.notifications.events import Event
 from scorecards.records.entities import Entity
@@ -45,6 +45,24 @@ def is_wanted(rule: Notification, event: Event) -> bool:
     if event.campaign is not None and spec.campaigns and event.campaign not in spec.campaigns:
         return False
     return not (event.kind in DAYS_EVENTS and (event.days_left or 0) > spec.days)
+
+
+def campaigns_in_window(definitions: Definitions, today: date) -> list[Campaign]:
+    """The campaigns some rule may tell about today: due within a rule's `days`, or overdue.
+
+    Only these are worth reading every entity's results for after a run."""
+    found = []
+    for campaign in definitions.campaigns.values():
+        days_left = (campaign.spec.deadline - today).days
+        kind = "campaign-due" if days_left >= 0 else "campaign-overdue"
+        for rule in definitions.notifications.values():
+            spec = rule.spec
+            if kind not in spec.events or (spec.campaigns and campaign.id not in spec.campaigns):
+                continue
+            if kind == "campaign-overdue" or days_left <= spec.days:
+                found.append(campaign)
+                break
+    return found
 
 
 def address_of(destination: DestinationSpec, group: Entity | None) -> str | None:
