@@ -180,7 +180,9 @@ def _compile(items: list[Item], declared: frozenset[str], problems: list[Problem
         if (s := _compile_source(item, problems, variables))
     }
     notifications = {
-        item.spec.id: _compile_notification(item, scorecards, campaigns, problems, variables)
+        item.spec.id: _compile_notification(
+            item, checks, scorecards, campaigns, problems, variables
+        )
         for item in by_section["notifications"]
     }
     return Definitions(
@@ -199,16 +201,19 @@ def _compile(items: list[Item], declared: frozenset[str], problems: list[Problem
 
 def _compile_notification(
     item: Item,
+    checks: Mapping[str, Check],
     scorecards: Mapping[str, Scorecard],
     campaigns: Mapping[str, Campaign],
     problems: list[Problem],
     variables: Mapping[str, Type],
 ) -> Notification:
     spec: NotificationSpec = item.spec
-    for key, ids, known in (
+    known_ids: tuple[tuple[str, list[str], Mapping[str, Any]], ...] = (
+        ("checks", spec.checks, checks),
         ("scorecards", spec.scorecards, scorecards),
         ("campaigns", spec.campaigns, campaigns),
-    ):
+    )
+    for key, ids, known in known_ids:
         for index, unknown in enumerate(ids):
             if unknown not in known:
                 problems.append(
@@ -378,8 +383,8 @@ def _source_warnings(sources: Mapping[str, Source]) -> Iterator[Problem]:
             source.location.line,
             "source",
             source.id,
-            "declares no schema: facts pushed to it through the API are refused, and its "
-            "fact files and the rules reading it are not type-checked",
+            "declares no schema: facts pushed to it, through the API or fact files, are "
+            "refused, and the rules reading it are not type-checked",
             hint="declare its facts, e.g. schema: {coverage: {type: float}}",
         )
 

@@ -4,8 +4,9 @@ Each file: `{source: ID, facts: [{entity: REF, values: {...}, timestamp?: RFC333
 A fact without a timestamp counts as collected when its file was last written (its
 modification time), or at the run's time if that is earlier. So a fact pushed through
 the API after the file was written is newer and stays the latest: the store never
-lets an older fact replace a newer one. Values are checked against the source's
-fact schema like pushed ones (scorecards/definitions/fact_schemas.py).
+lets an older fact replace a newer one. Given the sources' schemas, a file is checked
+like a push (scorecards/api/native/facts.py): its source must declare a schema, and its
+values must fit it (scorecards/definitions/fact_schemas.py).
 """
 
 from __future__ import annotations
@@ -81,6 +82,15 @@ def load_fact_files(
             line = line_of(document, ("source",))
             problems.append(f"{path}:{line}: source '{RESULTS_SOURCE}' is reserved for results")
             continue
+        schema = schema_of(parsed.source) if schema_of is not None else None
+        if schema_of is not None and not schema:
+            line = line_of(document, ("source",))
+            problems.append(
+                f"{path}:{line}: source '{parsed.source}' declares no fact schema, so these "
+                "values cannot be checked (pushes to it are refused too) — declare it in the "
+                f"definitions: sources: [{{id: {parsed.source}, type: push, schema: ...}}]"
+            )
+            continue
         written = min(now, datetime.fromtimestamp(modified, UTC))
         for index, pushed in enumerate(parsed.facts):
             try:
@@ -89,8 +99,7 @@ def load_fact_files(
                 line = line_of(document, ("facts", index, "entity"))
                 problems.append(f"{path}:{line}: facts.{index}.entity: {exc}")
                 continue
-            if schema_of is not None:
-                schema = schema_of(parsed.source)
+            if schema is not None:
                 problems += _value_problems(path, document, index, schema, pushed.values)
             moment = parse_timestamp(pushed.timestamp) if pushed.timestamp else written
             facts.append(Fact(ref, parsed.source, moment, pushed.values))

@@ -108,10 +108,14 @@ def test_a_value_that_does_not_fit_the_source_schema_is_an_error_at_its_line(
     )
 
 
-def test_values_of_a_source_without_a_schema_are_taken_as_they_are(tmp_path: Path) -> None:
-    write(tmp_path, "ci.yaml", CI_FACTS.replace("coverage: 41.0", "coverage: high"))
-    _, second = load_fact_files(tmp_path, NOW, lambda source: None)
-    assert second.values["coverage"] == "high"
+def test_a_file_for_a_source_without_a_schema_is_refused_naming_its_source_line(
+    tmp_path: Path,
+) -> None:
+    path = write(tmp_path, "ci.yaml", CI_FACTS)
+    with pytest.raises(FactsError) as caught:
+        load_fact_files(tmp_path, NOW, lambda source: None)
+    line = line_of(path, "source: ci")
+    assert f"{path}:{line}: source 'ci' declares no fact schema" in str(caught.value)
 
 
 def test_an_unquoted_timestamp_in_values_stays_rfc3339_text(tmp_path: Path) -> None:
