@@ -161,14 +161,16 @@ def test_a_database_that_does_not_exist_is_refused_at_once_saying_what_to_create
 
 
 def test_a_store_reconnects_after_its_connection_is_killed(postgresql_url: str) -> None:
-    with PostgreSQLStore(postgresql_url) as store:
+    # Other libpq parameters of the URL are passed on: the name finds this store's session.
+    name = f"killed-{schema_of(postgresql_url)}"
+    with PostgreSQLStore(f"{postgresql_url}&application_name={name}") as store:
         store.put_entities([{"kind": "Component", "metadata": {"name": "payments-api"}}])
-        run_sql(
+        killed = run_sql(
             postgresql_url,
-            "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
-            "WHERE datname = current_database() AND pid != pg_backend_pid() "
-            "AND query NOT ILIKE '%%pg_stat_activity%%'",
+            "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name = %s",
+            name,
         )
+        assert killed == [(True,)]
         with pytest.raises(StoreUnreachableError):
             store.list_entity_refs()
         assert store.list_entity_refs() == [REF]
