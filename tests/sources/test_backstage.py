@@ -10,6 +10,7 @@ from typing import Any
 import pytest
 
 from scorecards.records.refs import entity_ref
+from scorecards.retry import Clock
 from scorecards.sources.catalog.backstage import (
     CATALOG_POLICY,
     BackstageAuthError,
@@ -18,7 +19,6 @@ from scorecards.sources.catalog.backstage import (
     ReadReport,
     backend_base_url,
 )
-from scorecards.retry import Clock
 from tests.conftest import free_port
 from tests.sources.backstage_server import CatalogServer, Fault, recorded_entities
 

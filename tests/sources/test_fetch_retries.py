@@ -13,6 +13,7 @@ from collections.abc import Iterator
 
 import pytest
 
+from scorecards.retry import Clock
 from scorecards.sources.fetch import (
     Fetcher,
     FetchError,
@@ -21,7 +22,6 @@ from scorecards.sources.fetch import (
     Reply,
     TokenRejectedError,
 )
-from scorecards.retry import Clock
 from tests.sources.backstage_server import CatalogServer, Fault
 from tests.sources.origin_server import OriginServer
 from tests.sources.test_backstage import VirtualClock
