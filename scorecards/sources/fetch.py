@@ -29,8 +29,6 @@ import httpx
 
 from scorecards.definitions.hosts import DEFAULT_PORTS, HostPattern, is_allowed
 from scorecards.errors import ScorecardsError
-from scorecards.sources.redaction import Redactor, masking_logs
-from scorecards.sources.response_cache import CachedResponse, ResponseCache
 from scorecards.retry import Attempts, Clock, RetryPolicy, Stop, is_transient
 
 # Re-exported: sources (github/repositories.py, base.py) know them from here.
@@ -38,6 +36,8 @@ from scorecards.retry import Retry as Retry
 from scorecards.retry import ServerRules as ServerRules
 from scorecards.retry import StandardRules as StandardRules
 from scorecards.retry import retry_after_seconds as retry_after_seconds
+from scorecards.sources.redaction import Redactor, masking_logs
+from scorecards.sources.response_cache import CachedResponse, ResponseCache
 
 log = logging.getLogger(__name__)
 

@@ -28,6 +28,7 @@ from pydantic import SecretStr
 from scorecards.errors import CatalogError
 from scorecards.records.entities import Entity, normalize_entity, shape_problem
 from scorecards.records.refs import entity_ref
+from scorecards.retry import Clock
 from scorecards.sources.fetch import (
     Fetcher,
     FetchError,
@@ -38,7 +39,6 @@ from scorecards.sources.fetch import (
     TokenRejectedError,
 )
 from scorecards.sources.redaction import Redactor
-from scorecards.retry import Clock
 
 log = logging.getLogger(__name__)
 
