@@ -93,8 +93,11 @@ def _show_messages(report: NotifyReport) -> None:
                 out.print(f"  {event.title}", markup=False)
             for line in event_lines(event):
                 out.print(f"  {line}", markup=False)
+    for action in report.issues:
+        out.print(f"would {action.describe()}", markup=False)
     out.print(
-        f"dry run: {len(report.messages)} message(s) not sent; {report.pending} event(s) "
+        f"dry run: {len(report.messages)} message(s) not sent, {len(report.issues)} GitHub issue "
+        f"action(s) not taken; {report.pending} event(s) "
         f"would wait for a digest, {report.duplicates} already sent",
         markup=False,
     )

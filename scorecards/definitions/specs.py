@@ -241,15 +241,20 @@ class DestinationSpec(Spec):
     slack, teams, webhook: the Group annotation `annotation` (default per type) names
     the team's channel; `channels` maps it to the environment variable holding that
     channel's webhook URL; `default` is the variable for teams without one. email: the
-    Group's `spec.profile.email`, else `default`, an address.
+    Group's `spec.profile.email`, else `default`, an address. github-issue: an issue
+    in the entity's repository (`github.com/project-slug`) per failing check of the
+    rule's `checks`, with `token` the variable holding a GitHub token.
     """
 
-    type: Literal["slack", "teams", "webhook", "email"]
+    type: Literal["slack", "teams", "webhook", "email", "github-issue"]
     annotation: str | None = None
     channels: dict[str, VariableName] = {}
     default: str | None = None
     secret: VariableName | None = None  # webhook: the variable holding the HMAC key
     smtp: SmtpSpec | None = None
+    token: VariableName | None = None  # github-issue
+    api: str = "https://api.github.com"  # github-issue: GitHub's REST API (Enterprise: its /api/v3)
+    labels: list[str] = []  # github-issue
 
     @property
     def channel_annotation(self) -> str:
@@ -259,6 +264,25 @@ class DestinationSpec(Spec):
 
     @model_validator(mode="after")
     def _fits_its_type(self) -> DestinationSpec:
+        if self.type != "github-issue" and (self.token or self.labels):
+            raise ValueError("only a github-issue destination takes `token` and `labels`")
+        if self.type == "github-issue":
+            if self.token is None:
+                raise ValueError(
+                    "a github-issue destination needs `token`: the variable holding a GitHub "
+                    "token that may write issues"
+                )
+            if self.channels or self.default or self.secret or self.smtp or self.annotation:
+                raise ValueError(
+                    "a github-issue destination takes only token, api and labels: the issue "
+                    "goes to the entity's repository (github.com/project-slug)"
+                )
+            if self.token.upper().startswith("SCORECARDS_"):
+                raise ValueError(
+                    f"{self.token} is one of scorecards' own settings — name a variable of its "
+                    "own for the token that writes issues, e.g. GITHUB_ISSUES_TOKEN"
+                )
+            return self
         if self.type == "email":
             if self.smtp is None:
                 raise ValueError("an email destination needs `smtp` (host, from)")
@@ -296,6 +320,7 @@ class NotificationSpec(Spec):
     severities: list[Severity] = ["critical", "high"]
     scorecards: list[Id] = []  # level events of these scorecards; empty: all
     campaigns: list[Id] = []  # campaign events of these campaigns; empty: all
+    checks: list[Id] = []  # check events (and issues) of these checks; empty: all
     days: int = Field(default=7, ge=0, le=365)  # campaign-due and exemption-expiring
     digest: str | None = None  # cron (UTC): collect events, send one message per team
     destinations: Annotated[list[DestinationSpec], Field(min_length=1)]
@@ -306,3 +331,11 @@ class NotificationSpec(Spec):
         if value is not None:
             check_cron(value)
         return value
+
+    @model_validator(mode="after")
+    def _issues_are_opted_in_per_check(self) -> NotificationSpec:
+        if any(d.type == "github-issue" for d in self.destinations) and not self.checks:
+            raise ValueError(
+                "a rule opening GitHub issues names its `checks` (issues are opt-in per check)"
+            )
+        return self

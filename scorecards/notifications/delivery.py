@@ -135,28 +135,54 @@ async def _post(
     if destination.secret is not None:
         key = _variable(environ, destination.secret, "the webhook's signing key")
         headers[SIGNATURE_HEADER] = signature(key, body)
+    answered = await request(client, "POST", url, body, headers, policy, clock)
+    return Delivered(answered.outcome, answered.attempts, answered.error)
+
+
+@dataclass(frozen=True)
+class Answered:
+    """A request's end: sent (with the 2xx response) or failed with why."""
+
+    outcome: Outcome
+    attempts: int
+    error: str | None = None
+    response: httpx.Response | None = None
+
+
+async def request(
+    client: httpx.AsyncClient,
+    method: str,
+    url: str,
+    body: bytes,
+    headers: Mapping[str, str],
+    policy: RetryPolicy,
+    clock: Clock,
+) -> Answered:
+    """Send one request, retrying as scorecards/retry.py says; never raises. An error tells
+    the status and the start of the answer, or a transport failure's kind: never the URL
+    or a header, which may carry secrets."""
     attempts = Attempts(policy, clock)
     rules = StandardRules()
     while True:
         try:
-            response = await client.post(url, content=body, headers=headers)
+            response = await client.request(method, url, content=body, headers=headers)
         except httpx.TransportError as exc:
-            # The exception's text may carry the URL, a secret: only its kind is told.
-            failure = f"{type(exc).__name__} reaching the webhook"
+            failure = f"{type(exc).__name__} reaching the server"
             if not is_transient(exc):
-                return Delivered(Outcome.FAILED, attempts.made, failure)
+                return Answered(Outcome.FAILED, attempts.made, failure)
             retry = Retry()
         else:
             if response.is_success:
-                return Delivered(Outcome.SENT, attempts.made)
-            failure = f"HTTP {response.status_code} {' '.join(response.text.split())[:100]}".strip()
+                return Answered(Outcome.SENT, attempts.made, response=response)
+            answer = " ".join(response.text.split())[:100]
+            failure = f"HTTP {response.status_code} {answer}".strip()
             found = rules.retry(response, None)
             if found is None:
-                return Delivered(Outcome.FAILED, attempts.made, failure)
+                return Answered(Outcome.FAILED, attempts.made, failure)
             retry = found
         wait = attempts.next_wait(retry)
         if isinstance(wait, Stop):
-            return Delivered(Outcome.FAILED, wait.attempts, f"{failure}; {wait.reason}")
+            return Answered(Outcome.FAILED, wait.attempts, f"{failure}; {wait.reason}")
         await clock.sleep(wait)
 
 

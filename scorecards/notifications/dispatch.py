@@ -29,6 +29,7 @@ from scorecards.definitions.specs import DestinationSpec
 from scorecards.notifications.delivery import DEFAULT_POLICY, Delivered, deliver
 from scorecards.notifications.events import Event
 from scorecards.notifications.inputs import EventInputs, derive_events, read_event_inputs
+from scorecards.notifications.issues import IssueAction, apply_issues, plan_issues
 from scorecards.notifications.routing import (
     Outgoing,
     address_of,
@@ -57,12 +58,20 @@ class NotifyReport:
     pending: int = 0
     messages: list[Outgoing] = field(default_factory=list)
     errors: list[str] = field(default_factory=list)
+    issues: list[IssueAction] = field(default_factory=list)  # remediation issues (issues.py)
+    issues_failed: int = 0
 
     def summary(self) -> str:
-        return (
+        text = (
             f"{self.sent} sent, {self.failed} failed, {self.pending} pending for a digest, "
             f"{self.duplicates} duplicate{'s' * (self.duplicates != 1)} suppressed"
         )
+        if self.issues:
+            done = len(self.issues) - self.issues_failed
+            text += (
+                f"; GitHub issues: {done} opened, updated or closed, {self.issues_failed} failed"
+            )
+        return text
 
 
 def notify_after_run(store: Store, definitions: Definitions, run: Run) -> NotifyReport | None:
@@ -94,6 +103,7 @@ def notify_run(
         return report
     inputs = read_event_inputs(store, definitions, now)
     events = list(derive_events(definitions, inputs))
+    report.issues = plan_issues(definitions, inputs, store)
     planned = list(_plan(definitions, inputs, events, now, report))
     existing = store.get_notifications([entry.key for entry in planned])
     records: list[NotificationRecord] = []
@@ -116,10 +126,12 @@ def notify_run(
     if dry_run:
         return report
     store.record_notifications(records)
-    outcomes = deliver(report.messages, os.environ if environ is None else environ, policy, clock)
+    environ = os.environ if environ is None else environ
+    outcomes = deliver(report.messages, environ, policy, clock)
     store.record_notifications(
         list(_settled(report, report.messages, outcomes, planned, store, now))
     )
+    report.issues_failed = apply_issues(report.issues, store, environ, now, policy, clock).failed
     return report
 
 
@@ -196,6 +208,8 @@ def _plan(
                 continue
             group = inputs.groups.get(event.team) if event.team else None
             for destination in rule.spec.destinations:
+                if destination.type == "github-issue":
+                    continue  # issues follow the results, not events: issues.py
                 yield _Planned(rule, destination, address_of(destination, group), event)
 
 

@@ -2,7 +2,8 @@
 
 - A rule wants an event of one of its `events`: check events of its `severities`,
   level events of its `scorecards` (all when empty), campaign events of its
-  `campaigns` (all when empty), `campaign-due` and `exemption-expiring` within its
+  `campaigns` (all when empty), check events of its `checks` (all when empty),
+  `campaign-due` and `exemption-expiring` within its
   `days`. Its CEL `applies` is asked by the caller for events about an entity;
   campaign events concern a team, not an entity, and are not filtered by it.
 - A destination reaches the owning team through its catalog Group: chat and webhook
@@ -39,6 +40,8 @@ def is_wanted(rule: Notification, event: Event) -> bool:
     if event.kind not in spec.events:
         return False
     if event.kind in CHECK_EVENTS and event.severity not in spec.severities:
+        return False
+    if event.kind in CHECK_EVENTS and spec.checks and event.check not in spec.checks:
         return False
     if event.kind in LEVEL_EVENTS and spec.scorecards and event.scorecard not in spec.scorecards:
         return False

@@ -36,6 +36,7 @@ from tests.conftest import NOW, free_port
 
 @dataclass(frozen=True)
 class Request:
+    method: str
     path: str
     headers: dict[str, str]
     body: bytes
@@ -79,11 +80,16 @@ def receiver() -> Iterator[Receiver]:
     state = Receiver(url="")
 
     class Handler(BaseHTTPRequestHandler):
+        def do_PATCH(self) -> None:
+            self.do_POST()
+
         def do_POST(self) -> None:
             body = self.rfile.read(int(self.headers.get("Content-Length", "0")))
             status, text, headers = state.answer(self.path)
             with state.lock:
-                state.requests.append(Request(self.path, dict(self.headers), body, status))
+                state.requests.append(
+                    Request(self.command, self.path, dict(self.headers), body, status)
+                )
             payload = text.encode()
             self.send_response(status)
             for name, value in headers.items():
@@ -214,7 +220,8 @@ def scenario(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, receiver: Receiver
     def make(notifications: str, extra: str = "") -> Scenario:
         folder = tmp_path / "definitions"
         folder.mkdir(exist_ok=True)
-        (folder / "checks.yaml").write_text(CHECKS + textwrap.dedent(extra))
+        (folder / "checks.yaml").write_text(CHECKS)
+        (folder / "extra.yaml").write_text(textwrap.dedent(extra))
         (folder / "notifications.yaml").write_text(textwrap.dedent(notifications))
         store = SQLiteStore(tmp_path / "store.db")
         opened.append(store)

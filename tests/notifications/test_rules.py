@@ -233,3 +233,37 @@ def test_the_readmes_notifications_example_loads(write_definitions: WriteDefinit
     (folder / "notifications.yaml").write_text(example)
     loaded = load_definitions(folder, now=NOW)
     assert list(loaded.notifications) == ["production-nudges", "weekly-campaign-digest"]
+
+
+ISSUE_RULE = """
+notifications:
+  - id: issues
+    events: [check-failing]
+    destinations:
+      - type: github-issue
+        token: GITHUB_ISSUES_TOKEN
+"""
+
+
+def test_a_rule_opening_issues_must_name_its_checks(write_definitions: WriteDefinitions) -> None:
+    found = problem(write_definitions, ISSUE_RULE)
+    assert (
+        f"notifications.yaml:{line_of(ISSUE_RULE, '- id: issues')}: notification 'issues'" in found
+    )
+    assert "issues are opt-in per check" in found
+
+
+def test_an_issue_destination_needs_a_token_variable(write_definitions: WriteDefinitions) -> None:
+    text = ISSUE_RULE.replace("        token: GITHUB_ISSUES_TOKEN\n", "").replace(
+        "    destinations:", "    checks: [has-pagerduty]\n    destinations:"
+    )
+    assert "a github-issue destination needs `token`" in problem(write_definitions, text)
+
+
+def test_an_unknown_check_is_reported_at_its_line(write_definitions: WriteDefinitions) -> None:
+    text = ISSUE_RULE.replace("    destinations:", "    checks: [has-pagerdty]\n    destinations:")
+    found = problem(write_definitions, text)
+    assert (
+        f"notifications.yaml:{line_of(text, 'has-pagerdty')}: notification 'issues': unknown check 'has-pagerdty'"
+        in found
+    )
