@@ -3,8 +3,7 @@
 - A rule wants an event of one of its `events`: check events of its `severities`,
   level events of its `scorecards` (all when empty), campaign events of its
   `campaigns` (all when empty), check events of its `checks` (all when empty),
-  `campaign-due` and `exemption-expiring` within its
-  `days`. Its CEL `applies` is asked by the caller for events about an entity;
+  `campaign-due` and `exemption-expiring` within its `days`. Its CEL `applies` is asked by the caller for events about an entity;
   campaign events concern a team, not an entity, and are not filtered by it.
 - A destination reaches the owning team through its catalog Group: chat and webhook
   destinations read the channel from a Group annotation (`slack.com/channel`,
@@ -103,10 +102,6 @@ class Outgoing:
     events: tuple[Event, ...]
     record_keys: tuple[str, ...]  # the log records its outcome settles, one per event
     is_digest: bool = False
-
-    @property
-    def message_key(self) -> str:
-        return self.record_keys[0] if not self.is_digest else f"digest|{self.record_keys[0]}"
 
 
 def group_digests(

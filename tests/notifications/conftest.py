@@ -46,7 +46,7 @@ class Request:
         return json.loads(self.body)
 
     def text(self) -> str:
-        """Every text of a Slack or Teams message, joined, to look for content in."""
+        """The raw body as text, to look for content in."""
         return self.body.decode()
 
 
