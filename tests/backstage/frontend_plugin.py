@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import os
 import shutil
-import signal
 import subprocess
 import tempfile
 import threading
@@ -22,6 +21,7 @@ from pathlib import Path
 
 import httpx
 
+from tests.backstage.backend import install as install_script
 from tests.conftest import REPO_ROOT
 
 HERE = Path(__file__).resolve().parent
@@ -38,28 +38,9 @@ PLUGIN_PARTS = (
 PROXY_PREFIX = "/api/proxy/scorecards"
 
 
-def missing_tools() -> list[str]:
-    return [tool for tool in ("node", "npm") if shutil.which(tool) is None]
-
-
-def install(timeout: float = 900.0) -> Path:
-    """Run install.sh (a no-op when the cache is current); the folder holding node_modules."""
-    process = subprocess.Popen(
-        ["bash", str(INSTALL_SCRIPT)],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-        start_new_session=True,  # so a timeout stops npm too
-    )
-    try:
-        stdout, stderr = process.communicate(timeout=timeout)
-    except subprocess.TimeoutExpired:
-        os.killpg(process.pid, signal.SIGTERM)
-        process.communicate(timeout=30)
-        raise RuntimeError(f"{INSTALL_SCRIPT} took longer than {timeout:.0f}s") from None
-    if process.returncode != 0:
-        raise RuntimeError(f"{INSTALL_SCRIPT} failed ({process.returncode}):\n{stderr[-4000:]}")
-    return Path(stdout.strip().splitlines()[-1])
+def install() -> Path:
+    """Run frontend/install.sh (a no-op when the cache is current); the folder holding node_modules."""
+    return install_script(script=INSTALL_SCRIPT)
 
 
 class PluginCopy:

@@ -22,7 +22,8 @@ from typing import TYPE_CHECKING, Any
 import pytest
 
 from tests.api.conftest import TOKEN, ApiServer, start_server
-from tests.backstage.frontend_plugin import HostPage, PluginCopy, install, missing_tools
+from tests.backstage.backend import missing_tools
+from tests.backstage.frontend_plugin import HostPage, PluginCopy, install
 from tests.conftest import REPO_ROOT, free_port
 from tests.seeded_history import SeededHistory, seeded_history
 
