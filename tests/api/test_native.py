@@ -179,3 +179,14 @@ def test_unknown_check_and_scorecard_are_404s(api):
 def test_definitions_route_names_the_version_in_force(api):
     definitions = load_definitions(DEFINITIONS)
     assert get(api, "/api/v1/definitions")["version"] == definitions.version
+
+
+def test_entity_gives_an_exempt_checks_reason_and_expiry(api):
+    body = get(api, "/api/v1/entities/component/default/api-gateway")
+    exempt = next(c for c in body["checks"] if c["id"] == "provides-apis")
+    assert exempt["status"] == "exempt"
+    assert exempt["exemption"] == {
+        "reason": "The gateway routes other teams' APIs and provides none of its own.",
+        "expires": "2027-06-30",
+    }
+    assert all(c["exemption"] is None for c in body["checks"] if c["status"] != "exempt")

@@ -61,11 +61,26 @@ def entity_explanation(
             "status": result.status.value,
             "message": result.message,
             "facts": result.fact_timestamps,
+            "exemption": (
+                exemption_description(definitions, result.check_id, ref)
+                if result.status == Status.EXEMPT
+                else None
+            ),
             **check_description(definitions.checks.get(result.check_id)),
         }
         for result in evaluation.checks
     ]
     return summary
+
+
+def exemption_description(
+    definitions: Definitions, check_id: str, ref: str
+) -> dict[str, str] | None:
+    """Why an exempt check is waived and until when; None once the exemption is no longer defined."""
+    exemption = definitions.exemptions.get((check_id, ref))
+    if exemption is None:
+        return None
+    return {"reason": exemption.spec.reason, "expires": exemption.spec.expires.isoformat()}
 
 
 def scorecard_explanation(

@@ -42,6 +42,8 @@ export interface CheckResult {
   weight?: number;
   remediation: string | null;
   links: CheckLink[];
+  /** Why an exempt check is waived and until when (YYYY-MM-DD); null for other statuses. */
+  exemption?: { reason: string; expires: string } | null;
 }
 
 export interface EntityScores {

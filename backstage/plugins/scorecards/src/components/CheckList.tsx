@@ -30,8 +30,14 @@ export function groupChecks(checks: CheckResult[]): CheckGroups {
   };
 }
 
-/** The engine writes an exemption's message as `exempt until <date>: <reason>`. */
+/**
+ * An exempt check's reason and expiry: from the API's `exemption`, or, from a server
+ * older than that field, from the message the engine writes (`exempt until <date>: <reason>`).
+ */
 export function exemption(check: CheckResult): { expires: string; reason: string } | null {
+  if (check.exemption) {
+    return check.exemption;
+  }
   const match = /^exempt until (\d{4}-\d{2}-\d{2}): (.*)$/s.exec(check.message ?? '');
   return match ? { expires: match[1], reason: match[2] } : null;
 }
