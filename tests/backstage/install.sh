@@ -2,8 +2,8 @@
 # Install the real Backstage catalog backend that tests marked `backstage` start.
 #
 # Installs the packages pinned by package.json and package-lock.json (beside this
-# script) into a cache folder outside the tracked tree with `npm ci`, compiles
-# better-sqlite3's native module (npm 11 skips its build script on install), and
+# script) into a cache folder outside the tracked tree with `npm ci`, gives
+# better-sqlite3 its native module (better_sqlite3.sh: compiled once, shared), and
 # records a stamp so a second run with the same files and Node does nothing.
 # Prints the folder (SCORECARDS_BACKSTAGE_CACHE, default ~/.cache/scorecards-backstage);
 # the test fixture runs this script and reads that line.
@@ -32,7 +32,6 @@ rm -f "$cache/.installed"
 cp "$here/package.json" "$here/package-lock.json" "$cache/"
 cd "$cache"
 npm ci --no-audit --no-fund --loglevel=error >&2
-npm rebuild better-sqlite3 --loglevel=error >&2
-node -e "new (require('better-sqlite3'))(':memory:').prepare('select 1').get()" >&2
+bash "$here/better_sqlite3.sh"
 echo "$want" > "$cache/.installed"
 echo "$cache"

@@ -4,7 +4,7 @@
 #
 # Copies package.json and package-lock.json (beside this script) and the modules'
 # sources into a cache folder outside the tracked tree, installs with `npm ci`,
-# compiles better-sqlite3 (npm 11 skips its build script), and builds the modules
+# gives better-sqlite3 its native module (better_sqlite3.sh), and builds the modules
 # with tsc. Stamps make a second run with the same files and Node do nothing.
 # Prints the folder (SCORECARDS_BACKSTAGE_MODULES_CACHE, default
 # ~/.cache/scorecards-backstage-modules); the test fixtures run this and read that line.
@@ -54,8 +54,7 @@ if [ ! -f .installed ] || [ "$(cat .installed)" != "$want" ] \
    || [ ! -d node_modules/@backstage/plugin-catalog-backend ]; then
   rm -f .installed
   npm ci --no-audit --no-fund --loglevel=error --ignore-scripts >&2
-  npm rebuild better-sqlite3 --loglevel=error >&2
-  node -e "new (require('better-sqlite3'))(':memory:').prepare('select 1').get()" >&2
+  bash "$here/../better_sqlite3.sh"
   echo "$want" > .installed
 fi
 
