@@ -26,6 +26,7 @@ SCORE_BATCH = "scorecards.score_batch"
 SCHEDULED_RUN = "scorecards.scheduled_run"
 COLLECT_SOURCE = "scorecards.collect_source"
 NOTIFY_RUN = "scorecards.notify_run"
+SEND_DIGESTS = "scorecards.send_digests"
 
 
 def client_app(settings: Settings) -> Celery:

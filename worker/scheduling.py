@@ -1,4 +1,5 @@
-"""Celery beat: scoring runs on `SCORECARDS_SCORE_SCHEDULE`, each source on its own cron.
+"""Celery beat: scoring runs on `SCORECARDS_SCORE_SCHEDULE`, each source on its own cron,
+and the notification digests on their rules' crons.
 
 `celery -A worker beat` uses `DefinitionsScheduler`, which reads the crons from
 the definitions folder when it starts and again whenever the folder's files
@@ -30,7 +31,7 @@ from scorecards.runs.schedules import parse_cron
 from scorecards.settings import Settings
 from scorecards.sources.collection import collect_source
 from worker.context import Fingerprint, WorkerContext, folder_fingerprint
-from worker.dispatch import COLLECT_SOURCE, SCHEDULED_RUN, start_distributed_run
+from worker.dispatch import COLLECT_SOURCE, SCHEDULED_RUN, SEND_DIGESTS, start_distributed_run
 
 log = logging.getLogger(__name__)
 LOCK_PREFIX = "scorecards:lock"
@@ -40,7 +41,8 @@ RELOAD_EVERY = 15.0
 
 
 def beat_entries(settings: Settings, definitions: Definitions) -> dict[str, dict[str, Any]]:
-    """The beat schedule: `score` and one `source:ID` per source with a `schedule`."""
+    """The beat schedule: `score`, one `source:ID` per source with a `schedule`, and one
+    `digest:ID` per notification rule with a `digest`."""
     entries: dict[str, dict[str, Any]] = {}
     if settings.score_schedule:
         entries["score"] = {"task": SCHEDULED_RUN, "schedule": parse_cron(settings.score_schedule)}
@@ -50,6 +52,12 @@ def beat_entries(settings: Settings, definitions: Definitions) -> dict[str, dict
                 "task": COLLECT_SOURCE,
                 "schedule": parse_cron(source.spec.schedule),
                 "args": [source.id],
+            }
+    for rule in definitions.notifications.values():
+        if rule.spec.digest:
+            entries[f"digest:{rule.id}"] = {
+                "task": SEND_DIGESTS,
+                "schedule": parse_cron(rule.spec.digest),
             }
     return entries
 

@@ -18,7 +18,8 @@ from celery.exceptions import SoftTimeLimitExceeded, TimeLimitExceeded
 from celery.signals import task_failure, worker_init
 
 from scorecards.errors import CatalogError, DefinitionsError, FactsError
-from scorecards.notifications.dispatch import notify_after_run
+from scorecards.formats.timeutil import utcnow
+from scorecards.notifications.dispatch import notify_after_run, notify_guarded
 from scorecards.records.runs import Run
 from scorecards.runs.leases import RunLeaseLostError
 from scorecards.runs.orchestrator import Batch, batch_error, fail_run, give_up_batch, run_batch
@@ -26,7 +27,14 @@ from worker import scheduling
 from worker.app import app, settings
 from worker.config import retry_backoff_max
 from worker.context import WorkerContext
-from worker.dispatch import COLLECT_SOURCE, NOTIFY_RUN, SCHEDULED_RUN, SCORE_BATCH, START_RUN
+from worker.dispatch import (
+    COLLECT_SOURCE,
+    NOTIFY_RUN,
+    SCHEDULED_RUN,
+    SCORE_BATCH,
+    SEND_DIGESTS,
+    START_RUN,
+)
 
 log = logging.getLogger(__name__)
 context = WorkerContext(settings)
@@ -155,6 +163,12 @@ def notify_run_task(run_id: str) -> None:
     """Send a finished run's notifications; a failure is logged, never the run's."""
     run = context.run(run_id)
     notify_after_run(context.store, context.definitions_for(run), run)
+
+
+@app.task(name=SEND_DIGESTS)  # type: ignore[untyped-decorator]
+def send_digests() -> None:
+    """Celery beat's digest time: send the digests that are due (and any reminder due now)."""
+    notify_guarded(context.store, context.definitions(), utcnow(), "digests")
 
 
 @app.task(name=SCHEDULED_RUN)  # type: ignore[untyped-decorator]

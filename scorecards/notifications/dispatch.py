@@ -76,14 +76,23 @@ class NotifyReport:
 
 def notify_after_run(store: Store, definitions: Definitions, run: Run) -> NotifyReport | None:
     """`notify_run` for a run that just finished; never raises (the run is already stored)."""
-    if not definitions.notifications or run.state not in (RunState.SUCCEEDED, RunState.PARTIAL):
+    if run.state not in (RunState.SUCCEEDED, RunState.PARTIAL):
+        return None
+    return notify_guarded(store, definitions, run.evaluated_at, f"run {run.id}")
+
+
+def notify_guarded(
+    store: Store, definitions: Definitions, now: datetime, what: str
+) -> NotifyReport | None:
+    """`notify_run` that logs what fails instead of raising (`what` names the occasion)."""
+    if not definitions.notifications:
         return None
     try:
-        report = notify_run(store, definitions, run.evaluated_at)
+        report = notify_run(store, definitions, now)
     except Exception as exc:
-        log.error("run %s: notifications not sent: %s: %s", run.id, type(exc).__name__, exc)
+        log.error("%s: notifications not sent: %s: %s", what, type(exc).__name__, exc)
         return None
-    log.info("run %s: notifications: %s", run.id, report.summary())
+    log.info("%s: notifications: %s", what, report.summary())
     return report
 
 

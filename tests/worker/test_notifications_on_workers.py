@@ -3,19 +3,24 @@
 from __future__ import annotations
 
 from datetime import datetime
+from pathlib import Path
 from typing import Any
+
+from celery.schedules import crontab
 
 from scorecards.definitions.compiled import Definitions
 from scorecards.engine.loading import load_definitions
 from scorecards.records.notifications import Outcome
 from scorecards.records.runs import Run, RunState
 from scorecards.runs.inputs import RunInputs
+from scorecards.settings import Settings
 from scorecards.stores import Store
 from tests.conftest import NOW
 from tests.notifications.conftest import CHECKS, GROUPS, Receiver, component, hours
 from tests.notifications.conftest import receiver as receiver  # the fixture
 from tests.worker.conftest import Cluster, wait_until
-from worker.dispatch import start_distributed_run
+from worker.dispatch import SEND_DIGESTS, start_distributed_run
+from worker.scheduling import beat_entries
 
 RULE = """
 notifications:
@@ -57,3 +62,18 @@ def test_a_distributed_run_sends_its_notifications_from_a_worker(
     [request] = receiver.delivered()
     assert request.path == "/hooks/search"
     assert "search-api now fails: PagerDuty service linked" in request.text()
+
+
+def test_beat_sends_each_digest_on_its_rules_cron(tmp_path: Path) -> None:
+    folder = tmp_path / "definitions"
+    folder.mkdir()
+    (folder / "checks.yaml").write_text(CHECKS + RULE.replace("    destinations:", DIGEST))
+    settings = Settings(definitions=str(folder), score_schedule="")
+    entries = beat_entries(settings, load_definitions(folder, now=NOW))
+    assert entries == {
+        "digest:nudges": {"task": SEND_DIGESTS, "schedule": crontab(minute="0", hour="9")}
+    }
+
+
+DIGEST = """    digest: "0 9 * * *"
+    destinations:"""
