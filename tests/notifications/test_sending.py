@@ -332,3 +332,23 @@ def test_email_goes_to_the_teams_profile_address_else_the_default(
     assert message["Subject"] == "payments-api now fails: PagerDuty service linked (critical)"
     assert message["From"] == "scorecards@example.com"
     assert "To fix: Add the pagerduty.com/service-id annotation" in message.get_payload()
+
+
+def test_an_exemption_expiring_within_the_rules_days_tells_the_owning_team_once(
+    scenario: Any, receiver: Receiver
+) -> None:
+    expires = (NOW + timedelta(days=3)).date()
+    exemption = f"""
+exemptions:
+  - check: has-pagerduty
+    entity: component:default/search-api
+    reason: PagerDuty is being migrated
+    expires: {expires}
+"""
+    world = scenario(rule("exemption-expiring", "    days: 7\n"), exemption)
+    world.score([component("search-api", "search", pagerduty=False)], NOW)
+    world.score([component("search-api", "search", pagerduty=False)], hours(1))
+    [sent] = receiver.delivered()
+    assert sent.path == "/hooks/search"
+    text = texts(sent.json())
+    assert f"search-api: the exemption from has-pagerduty expires on {expires}" in text
