@@ -1,3 +1,4 @@
+import net from 'net';
 import React from 'react';
 import { screen, within } from '@testing-library/react';
 import { EntityScorecardsCard } from './EntityScorecardsCard';
@@ -70,6 +71,26 @@ describe('EntityScorecardsCard against a live scorecards serve', () => {
     expect(within(alert).getByText('Not allowed to read scorecards')).toBeTruthy();
     expect(alert.textContent).toContain('SCORECARDS_API_TOKENS');
     expect(alert.textContent).toContain('(401)');
+  });
+
+  it('says it is loading while the server has not answered', async () => {
+    // A server that takes connections and never answers them.
+    const sockets: net.Socket[] = [];
+    const silent = net.createServer(socket => sockets.push(socket));
+    await new Promise<void>(resolve => silent.listen(0, '127.0.0.1', resolve));
+    const { port } = silent.address() as net.AddressInfo;
+    try {
+      await renderForEntity(
+        scored[0].entity,
+        <EntityScorecardsCard />,
+        liveClient({ url: `http://127.0.0.1:${port}` }),
+      );
+      expect(screen.getByRole('status').textContent).toContain('Loading scorecards');
+      expect(screen.getByRole('progressbar', { name: 'Loading scorecards' })).toBeTruthy();
+    } finally {
+      sockets.forEach(socket => socket.destroy());
+      silent.close();
+    }
   });
 
   it('tells to start the server when it cannot be reached', async () => {
