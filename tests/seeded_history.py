@@ -121,8 +121,10 @@ def _changed(entity: Entity, changes: list[Change]) -> Entity:
 
 
 def _ci_facts(at: datetime) -> list[Fact]:
-    """The example fact files, with fraud-scoring's build fixed from the second run on."""
-    facts = load_fact_files(FACTS, at)
+    """The example fact files as collected at `at` (not at the checkout's file times, which
+    would tie the history to the day of the clone), with fraud-scoring's build fixed from
+    the second run on."""
+    facts = [replace(f, timestamp=at) for f in load_fact_files(FACTS, at)]
     if at < LATER_SAME_DAY:
         return facts
     return [

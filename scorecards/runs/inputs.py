@@ -11,7 +11,7 @@ from datetime import datetime
 from functools import partial
 
 from scorecards.definitions.compiled import Definitions
-from scorecards.definitions.fact_schemas import source_fact_schema
+from scorecards.definitions.fact_schemas import known_sources, source_fact_schema
 from scorecards.records.catalog_facts import catalog_facts
 from scorecards.records.entities import Entity
 from scorecards.settings import Settings
@@ -33,7 +33,12 @@ def gather_run_inputs(settings: Settings, definitions: Definitions, now: datetim
     """Read the catalog and pushed facts, and collect every source, as of `now`."""
     entities = read_catalog(catalog_settings(settings))
     pushed = (
-        load_fact_files(settings.facts, now, partial(source_fact_schema, definitions))
+        load_fact_files(
+            settings.facts,
+            now,
+            partial(source_fact_schema, definitions),
+            known_sources(definitions).__contains__,
+        )
         if settings.facts
         else []
     )

@@ -11,6 +11,7 @@ values must fit it (scorecards/definitions/fact_schemas.py).
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
@@ -26,6 +27,8 @@ from scorecards.formats.yamlfile import describe_yaml_error, line_of, load_locat
 from scorecards.records.fact_schemas import FactSchema
 from scorecards.records.facts import RESULTS_SOURCE, Fact
 from scorecards.records.refs import normalize_ref
+
+log = logging.getLogger(__name__)
 
 
 class _PushedFact(BaseModel):
@@ -45,10 +48,14 @@ SchemaOf = Callable[[str], FactSchema | None]
 
 
 def load_fact_files(
-    folder: str | Path, now: datetime, schema_of: SchemaOf | None = None
+    folder: str | Path,
+    now: datetime,
+    schema_of: SchemaOf | None = None,
+    read: Callable[[str], bool] | None = None,
 ) -> list[Fact]:
     """Every fact in `folder`'s *.yaml/*.yml/*.json files; FactsError names each bad file,
-    and each value that does not fit its source's schema (`schema_of(source)`, if given)."""
+    and each value that does not fit its source's schema (`schema_of(source)`, if given).
+    With `read`, files of the sources it says no definition reads are left out."""
     root = Path(folder)
     if not root.is_dir():
         what = "is not a folder" if root.exists() else "does not exist"
@@ -81,6 +88,12 @@ def load_fact_files(
         if parsed.source == RESULTS_SOURCE:
             line = line_of(document, ("source",))
             problems.append(f"{path}:{line}: source '{RESULTS_SOURCE}' is reserved for results")
+            continue
+        if read is not None and not read(parsed.source):
+            # Nothing in the definitions can read these facts (validate refuses rules on an
+            # undeclared source), so leaving them out loses nothing: e.g. the bundled
+            # demo's fact files beside your own definitions.
+            log.info("%s: source '%s' is not in the definitions; not loaded", path, parsed.source)
             continue
         schema = schema_of(parsed.source) if schema_of is not None else None
         if schema_of is not None and not schema:

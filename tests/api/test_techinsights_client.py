@@ -77,7 +77,7 @@ def score(server: ApiServer, ref: str) -> dict[str, Any]:
         ["score", ref, "--format", "json", "--store", server.store_url],
     )
     assert outcome.exit_code == 0, outcome.output
-    result: dict[str, Any] = json.loads(outcome.output)
+    result: dict[str, Any] = json.loads(outcome.stdout)  # stderr may carry the demo note
     return result
 
 

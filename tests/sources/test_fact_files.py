@@ -118,6 +118,21 @@ def test_a_file_for_a_source_without_a_schema_is_refused_naming_its_source_line(
     assert f"{path}:{line}: source 'ci' declares no fact schema" in str(caught.value)
 
 
+def test_files_of_a_source_no_definition_reads_are_left_out(tmp_path: Path) -> None:
+    write(tmp_path, "ci.yaml", CI_FACTS)
+    write(tmp_path, "deploys.yaml", CI_FACTS.replace("source: ci", "source: deploys"))
+    schemas = {
+        "ci": {
+            "coverage": FactSchemaSpec(type="float"),
+            "build_passing": FactSchemaSpec(type="boolean"),
+        }
+    }
+
+    facts = load_fact_files(tmp_path, NOW, schemas.get, lambda source: source == "ci")
+
+    assert {fact.source for fact in facts} == {"ci"}  # deploys: no schema, but nothing reads it
+
+
 def test_an_unquoted_timestamp_in_values_stays_rfc3339_text(tmp_path: Path) -> None:
     write(
         tmp_path,
