@@ -41,6 +41,13 @@ EXTRA_CHECK_SHAPES = [
 ]
 
 
+class PlainDumper(yaml.SafeDumper):
+    """Writes shared values out in full: the loader bounds aliases, and real files have none."""
+
+    def ignore_aliases(self, data: object) -> bool:
+        return True
+
+
 def write_definitions(folder: Path, checks: int = 50) -> Path:
     """The bundled packs plus generated checks, `checks` in all."""
     folder.mkdir(parents=True, exist_ok=True)
@@ -62,7 +69,9 @@ def write_definitions(folder: Path, checks: int = 50) -> Path:
             }
         )
     if extra:
-        (folder / "zz-bench-extra.yaml").write_text(yaml.safe_dump({"checks": extra}))
+        (folder / "zz-bench-extra.yaml").write_text(
+            yaml.dump({"checks": extra}, Dumper=PlainDumper)
+        )
     return folder
 
 
@@ -90,10 +99,10 @@ def write_catalog(folder: Path, entities: int) -> tuple[Path, Path]:
     for start in range(0, len(documents), ENTITIES_PER_FILE):
         chunk = documents[start : start + ENTITIES_PER_FILE]
         path = catalog / f"catalog-{start // ENTITIES_PER_FILE:04d}.yaml"
-        path.write_text(yaml.safe_dump_all(chunk, sort_keys=False))
+        path.write_text(yaml.dump_all(chunk, Dumper=PlainDumper, sort_keys=False))
     for source, entries in pushed.items():
         (facts / f"{source}.yaml").write_text(
-            yaml.safe_dump({"source": source, "facts": entries}, sort_keys=False)
+            yaml.dump({"source": source, "facts": entries}, Dumper=PlainDumper, sort_keys=False)
         )
     return catalog, facts
 
