@@ -2,8 +2,9 @@
 
 The one place that decides it for every HTTP call scorecards makes: the sources'
 (through scorecards/sources/fetch.py's `Fetcher`: the GitHub and http sources, the
-GitHub organisation listing, the Backstage catalog) and the notifications'
-(scorecards/notifications/delivery.py), which ask here.
+GitHub organisation listing, the Backstage catalog), the notifications'
+(scorecards/notifications/delivery.py) and the remote gate's (scorecards/cli/remote.py),
+which ask here.
 
 - Worth retrying: 429 and the 5xx that mean "not now" (`StandardRules`; a server
   with rate limits of its own, like GitHub, adds `ServerRules` of its own), and

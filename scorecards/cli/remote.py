@@ -1,8 +1,8 @@
 """A client for a running scorecards server (`scorecards serve`), as CI jobs use it.
 
-Bounded everywhere: a timeout per request, a few attempts with a short backoff
-for connection failures and 502/503/504 answers, and a clear `ServerError`
-naming the server and what went wrong when it gives up. A gate answer is taken
+Bounded everywhere: a timeout per request, a few attempts with a short backoff for
+connection failures and 429/5xx answers (the one retry policy, scorecards/retry.py),
+and a clear `ServerError` naming the server and what went wrong when it gives up. A gate answer is taken
 only when it is about the entity, scorecard and threshold asked. The token (from
 SCORECARDS_TOKEN) travels as a bearer token and never appears in a message, nor do
 credentials written into the server URL.
@@ -10,7 +10,6 @@ credentials written into the server URL.
 
 from __future__ import annotations
 
-import contextlib
 import time
 from collections.abc import Iterable, Mapping
 from typing import Any
@@ -21,8 +20,8 @@ from scorecards.errors import ScorecardsError
 from scorecards.formats.timeutil import format_duration, parse_timestamp
 from scorecards.gate.decision import GateDecision, GatePolicy
 from scorecards.records.facts import RESULTS_SOURCE, FactSnapshot
+from scorecards.retry import Attempts, Clock, Retry, RetryPolicy, StandardRules, Stop
 
-RETRY_STATUSES = frozenset({502, 503, 504})
 MAX_RETRY_AFTER = 5.0  # seconds; a CI step does not wait longer for a busy server
 # What an answer that is not a gate decision raises while being read.
 MALFORMED = (KeyError, TypeError, ValueError, AttributeError, OverflowError)
@@ -43,8 +42,13 @@ class ScorecardsServer:
     ) -> None:
         self.url = _server_url(url)
         self.shown_url = _without_credentials(self.url)  # for messages and logs
-        self.attempts = max(1, attempts)
-        self.backoff = backoff
+        # A CI step waits little for a busy server: a few quick retries, short waits.
+        self.policy = RetryPolicy(
+            retries=max(1, attempts) - 1,
+            backoff=backoff,
+            max_backoff=MAX_RETRY_AFTER,
+            max_wait=MAX_RETRY_AFTER,
+        )
         headers = {"accept": "application/json"}
         if token:
             headers["authorization"] = f"Bearer {token}"
@@ -118,36 +122,26 @@ class ScorecardsServer:
         self, method: str, path: str, *, missing_ok: bool = False, **kwargs: Any
     ) -> dict[str, Any]:
         where = f"{self.shown_url}{path}"
-        problem = ""
-        for attempt in range(1, self.attempts + 1):
+        attempts = Attempts(self.policy, Clock())
+        while True:
             try:
                 response = self._client.request(method, path, **kwargs)
             except httpx.TransportError as exc:
-                problem = f"{type(exc).__name__}: {exc or 'no answer'}"
-                self._pause(attempt, None)
-                continue
+                problem, retry = f"{type(exc).__name__}: {exc or 'no answer'}", Retry()
             except httpx.HTTPError as exc:  # not worth a retry: a malformed answer, say
                 raise ServerError(f"{where} failed: {type(exc).__name__}: {exc}") from None
-            if response.status_code in RETRY_STATUSES and attempt < self.attempts:
-                problem = f"HTTP {response.status_code}"
-                self._pause(attempt, response.headers.get("retry-after"))
-                continue
-            return self._answer(where, response, missing_ok)
-        raise ServerError(
-            f"cannot reach the scorecards server at {self.shown_url} ({problem}; "
-            f"{self.attempts} attempt{'s' if self.attempts != 1 else ''}) — check --server "
-            "and that `scorecards serve` is running there"
-        )
-
-    def _pause(self, attempt: int, retry_after: str | None) -> None:
-        if attempt >= self.attempts:
-            return
-        delay = self.backoff * 2 ** (attempt - 1)
-        if retry_after is not None:
-            # An HTTP date does not parse as seconds: keep our own backoff then.
-            with contextlib.suppress(ValueError):
-                delay = min(max(float(retry_after), 0.0), MAX_RETRY_AFTER)
-        time.sleep(delay)
+            else:
+                answered = StandardRules().retry(response, None)
+                if answered is None:
+                    return self._answer(where, response, missing_ok)
+                problem, retry = f"HTTP {response.status_code}", answered
+            wait = attempts.next_wait(retry)
+            if isinstance(wait, Stop):
+                raise ServerError(
+                    f"cannot reach the scorecards server at {self.shown_url} ({problem}; "
+                    f"{wait.reason}) — check --server and that `scorecards serve` is running there"
+                )
+            time.sleep(wait)
 
     def _answer(self, where: str, response: httpx.Response, missing_ok: bool) -> dict[str, Any]:
         try:
