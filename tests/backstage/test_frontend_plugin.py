@@ -22,7 +22,8 @@ from typing import TYPE_CHECKING, Any
 import pytest
 
 from tests.api.conftest import TOKEN, ApiServer, start_server
-from tests.backstage.backend import missing_tools
+from tests.backstage.backend import BackstageBackend, missing_tools
+from tests.backstage.backend import install as install_backend
 from tests.backstage.frontend_plugin import HostPage, PluginCopy, install
 from tests.conftest import REPO_ROOT, free_port
 from tests.seeded_history import SeededHistory, seeded_history
@@ -90,6 +91,26 @@ def expected(
     return path
 
 
+LABELLED_CATALOG = Path(__file__).resolve().parent / "frontend" / "labelled-catalog.yaml"
+CATALOG_TOKEN = "frontend-plugin-catalog-token"
+
+
+@pytest.fixture(scope="module")
+def catalog(tmp_path_factory: pytest.TempPathFactory) -> Iterator[BackstageBackend]:
+    """A real Backstage catalog serving components with the catalog module's level labels."""
+    folder = tmp_path_factory.mktemp("plugin-catalog")
+    backend = BackstageBackend(
+        install_backend(), folder, [LABELLED_CATALOG], free_port(), CATALOG_TOKEN
+    )
+    backend.start()
+    try:
+        names = ("gold-one", "gold-two", "silver-one", "none-one", "unscored")
+        backend.wait_for_entities({f"component:default/{name}" for name in names})
+        yield backend
+    finally:
+        backend.stop()
+
+
 def test_cli_scores_cover_an_exemption_and_an_entity_without_scorecard(expected: Path) -> None:
     scores = json.loads(expected.read_text())
     assert any(c["status"] == "exempt" for c in scores[WITH_EXEMPTION]["checks"])
@@ -107,7 +128,7 @@ def test_plugin_lints_clean_with_backstage_rules(plugin: PluginCopy) -> None:
 
 
 def test_card_and_content_show_what_the_live_server_and_cli_say(
-    plugin: PluginCopy, server: ApiServer, expected: Path
+    plugin: PluginCopy, server: ApiServer, expected: Path, catalog: BackstageBackend
 ) -> None:
     tested = plugin.run(
         "jest",
@@ -121,13 +142,18 @@ def test_card_and_content_show_what_the_live_server_and_cli_say(
             "SCORECARDS_TEST_TOKEN": TOKEN,
             "SCORECARDS_TEST_EXPECTED": str(expected),
             "SCORECARDS_TEST_DOWN_URL": f"http://127.0.0.1:{free_port()}",
+            "SCORECARDS_TEST_CATALOG_URL": catalog.url,
+            "SCORECARDS_TEST_CATALOG_TOKEN": CATALOG_TOKEN,
         },
     )
     output = tested.stdout + tested.stderr
-    assert tested.returncode == 0, output[-6000:]
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    (ARTIFACTS / "jest.log").write_text(output)
+    failures = re.findall(r"^\s*● .*$", output, re.MULTILINE)
+    assert tested.returncode == 0, f"{failures} (all of it: {ARTIFACTS / 'jest.log'})"
     summary = re.search(r"^Tests:\s+(?:(\d+) failed, )?(\d+) passed", output, re.MULTILINE)
     assert summary is not None, output[-3000:]
-    assert summary.group(1) is None and int(summary.group(2)) >= 27, summary.group(0)
+    assert summary.group(1) is None and int(summary.group(2)) >= 29, summary.group(0)
 
 
 @pytest.fixture(scope="module")

@@ -32,6 +32,8 @@ fi
 
 mkdir -p "$cache"
 rm -f "$cache/.installed"
+# Jest's cache maps module paths of the node_modules being replaced.
+rm -rf "$cache/jest-cache"
 # .npmrc: legacy-peer-deps, as Backstage apps install with yarn: Material UI 4 declares
 # React 16/17 as its peer while Backstage runs it on React 18.
 cp "$here/package.json" "$here/package-lock.json" "$here/.npmrc" "$cache/"
