@@ -11,27 +11,19 @@ set -euo pipefail
 here="$(cd "$(dirname "$0")" && pwd)"
 cache="${SCORECARDS_BACKSTAGE_CACHE:-$HOME/.cache/scorecards-backstage}"
 
-for tool in node npm; do
-  command -v "$tool" >/dev/null 2>&1 || { echo "install.sh: $tool is not installed" >&2; exit 1; }
-done
+# shellcheck source=../npm_cache.sh
+. "$here/../npm_cache.sh"
+require_node
+lock_cache "$cache"
 
-mkdir -p "$(dirname "$cache")"
-# One install at a time per cache folder (two test runs may start together).
-exec 9>"$cache.lock"
-flock 9
-
-want="$(cat "$here/package.json" "$here/package-lock.json" | sha256sum | cut -d' ' -f1) node-$(node --version)"
-if [ -f "$cache/.installed" ] && [ "$(cat "$cache/.installed")" = "$want" ] \
-   && [ -d "$cache/node_modules/@backstage/plugin-catalog-backend" ]; then
+want="$(stamp_of "$here/package.json" "$here/package-lock.json")"
+if is_installed "$cache" "$want" node_modules/@backstage/plugin-catalog-backend; then
   echo "$cache"
   exit 0
 fi
 
-mkdir -p "$cache"
-rm -f "$cache/.installed"
-cp "$here/package.json" "$here/package-lock.json" "$cache/"
+npm_ci_into "$cache" "$here/package.json" "$here/package-lock.json"
 cd "$cache"
-npm ci --no-audit --no-fund --loglevel=error >&2
 bash "$here/better_sqlite3.sh"
 echo "$want" > "$cache/.installed"
 echo "$cache"

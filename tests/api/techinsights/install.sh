@@ -10,13 +10,13 @@ set -euo pipefail
 here="$(cd "$(dirname "$0")" && pwd)"
 cache="${SCORECARDS_TECHINSIGHTS_CACHE:-$HOME/.cache/scorecards-techinsights}"
 
-for tool in node npm; do
-  command -v "$tool" >/dev/null 2>&1 || { echo "install.sh: $tool is not installed" >&2; exit 1; }
-done
+# shellcheck source=../../npm_cache.sh
+. "$here/../../npm_cache.sh"
+require_node
+lock_cache "$cache"
 
-want="$(sha256sum "$here/package.json" | cut -d' ' -f1) node-$(node --version)"
-if [ -f "$cache/.installed" ] && [ "$(cat "$cache/.installed")" = "$want" ] \
-   && [ -d "$cache/node_modules/@backstage-community/plugin-tech-insights-common" ]; then
+want="$(stamp_of "$here/package.json")"
+if is_installed "$cache" "$want" node_modules/@backstage-community/plugin-tech-insights-common; then
   echo "$cache"
   exit 0
 fi

@@ -14,31 +14,23 @@ set -euo pipefail
 here="$(cd "$(dirname "$0")" && pwd)"
 cache="${SCORECARDS_BACKSTAGE_FRONTEND_CACHE:-$HOME/.cache/scorecards-backstage-frontend}"
 
-for tool in node npm; do
-  command -v "$tool" >/dev/null 2>&1 || { echo "install.sh: $tool is not installed" >&2; exit 1; }
-done
+# shellcheck source=../../npm_cache.sh
+. "$here/../../npm_cache.sh"
+require_node
+lock_cache "$cache"
 
-mkdir -p "$(dirname "$cache")"
-# One install at a time per cache folder (two test runs may start together).
-exec 9>"$cache.lock"
-flock 9
-
-want="$(cat "$here/package.json" "$here/package-lock.json" "$here/.npmrc" | sha256sum | cut -d' ' -f1) node-$(node --version)"
-if [ -f "$cache/.installed" ] && [ "$(cat "$cache/.installed")" = "$want" ] \
-   && [ -d "$cache/node_modules/@backstage/plugin-catalog-react" ]; then
+want="$(stamp_of "$here/package.json" "$here/package-lock.json" "$here/.npmrc")"
+if is_installed "$cache" "$want" node_modules/@backstage/plugin-catalog-react; then
   echo "$cache"
   exit 0
 fi
 
-mkdir -p "$cache"
-rm -f "$cache/.installed"
 # Jest's cache maps module paths of the node_modules being replaced.
 rm -rf "$cache/jest-cache"
 # .npmrc: legacy-peer-deps, as Backstage apps install with yarn: Material UI 4 declares
 # React 16/17 as its peer while Backstage runs it on React 18.
-cp "$here/package.json" "$here/package-lock.json" "$here/.npmrc" "$cache/"
+npm_ci_into "$cache" "$here/package.json" "$here/package-lock.json" "$here/.npmrc"
 cd "$cache"
-npm ci --no-audit --no-fund --loglevel=error >&2
 node -e "require('@swc/core').transformSync('const a: number = 1', {jsc: {parser: {syntax: 'typescript'}}})" >&2
 echo "$want" > "$cache/.installed"
 echo "$cache"

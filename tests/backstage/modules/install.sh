@@ -17,14 +17,10 @@ repo="$(cd "$here/../../.." && pwd)"
 cache="${SCORECARDS_BACKSTAGE_MODULES_CACHE:-$HOME/.cache/scorecards-backstage-modules}"
 modules=(scorecards-node catalog-backend-module-scorecards tech-insights-backend-module-scorecards)
 
-for tool in node npm; do
-  command -v "$tool" >/dev/null 2>&1 || { echo "install.sh: $tool is not installed" >&2; exit 1; }
-done
-
-mkdir -p "$(dirname "$cache")"
-# One install at a time per cache folder (two test runs may start together).
-exec 9>"$cache.lock"
-flock 9
+# shellcheck source=../../npm_cache.sh
+. "$here/../../npm_cache.sh"
+require_node
+lock_cache "$cache"
 
 mkdir -p "$cache/plugins"
 cd "$cache"
@@ -48,10 +44,8 @@ if [ "${1:-}" = "--update-lock" ]; then
 fi
 cp "$here/package-lock.json" .
 
-manifests="$(cat package.json package-lock.json plugins/*/package.json | sha256sum | cut -d' ' -f1)"
-want="$manifests node-$(node --version)"
-if [ ! -f .installed ] || [ "$(cat .installed)" != "$want" ] \
-   || [ ! -d node_modules/@backstage/plugin-catalog-backend ]; then
+want="$(stamp_of package.json package-lock.json plugins/*/package.json)"
+if ! is_installed . "$want" node_modules/@backstage/plugin-catalog-backend; then
   rm -f .installed
   npm ci --no-audit --no-fund --loglevel=error --ignore-scripts >&2
   bash "$here/../better_sqlite3.sh"
