@@ -182,6 +182,23 @@ def main() -> None:
         app()
     except KeyboardInterrupt:
         sys.exit(130)
+    except OSError as exc:
+        # A path the system refuses (too long, no permission, a file where a folder is
+        # wanted) reaches here from wherever it is first used: one line, not a traceback.
+        err.print(f"error: {os_problem(exc)} — check the path", markup=False)
+        sys.exit(EXIT_BAD_INPUT)
+
+
+def os_problem(exc: OSError) -> str:
+    """`exc` in one line, naming the path it is about (shortened when very long)."""
+    what = exc.strerror or type(exc).__name__
+    path = exc.filename
+    if path is None:
+        return what
+    shown = str(path)
+    if len(shown) > 120:
+        shown = f"{shown[:60]}…{shown[-40:]}"
+    return f"{shown}: {what}"
 
 
 # Command modules register their commands on `app`.

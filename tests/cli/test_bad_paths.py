@@ -1,0 +1,40 @@
+"""A path the system refuses is one line and exit 2 from any command, never a traceback."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import REPO_ROOT
+
+TOO_LONG = "A" * 5000  # longer than any file name the system accepts
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ("validate", TOO_LONG),
+        ("run", "--facts", TOO_LONG),
+        ("run", "--catalog", TOO_LONG),
+    ],
+    ids=["validate", "run --facts", "run --catalog"],
+)
+def test_a_path_too_long_is_one_line_and_exit_2(args: tuple[str, ...], tmp_path: Path) -> None:
+    done = subprocess.run(
+        [sys.executable, "-m", "scorecards", *args, "--store", f"sqlite:///{tmp_path}/s.db"]
+        if args[0] == "run"
+        else [sys.executable, "-m", "scorecards", *args],
+        cwd=REPO_ROOT,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+
+    assert done.returncode == 2
+    assert "Traceback" not in done.stderr
+    errors = [line for line in done.stderr.splitlines() if line.startswith("error:")]
+    assert len(errors) == 1 and errors[0].endswith("File name too long — check the path")
+    assert len(errors[0]) < 300
