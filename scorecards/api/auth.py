@@ -20,6 +20,7 @@ and nothing else: writes need our own tokens.
 from __future__ import annotations
 
 from typing import Any
+from urllib.parse import urlsplit
 
 import jwt
 from fastapi import Depends, Request
@@ -29,6 +30,7 @@ from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from scorecards.api.context import ApiContext, get_context
 from scorecards.api.errors import ApiError
 from scorecards.api.token_scopes import ANONYMOUS, Action, Principal, TokenScope
+from scorecards.errors import ConfigurationError
 
 bearer = HTTPBearer(
     auto_error=False,
@@ -158,6 +160,12 @@ class BackstageUserTokens:
     """Verifies Backstage user tokens issued by one auth backend."""
 
     def __init__(self, auth_url: str, timeout: float = 10.0) -> None:
+        parts = urlsplit(auth_url)
+        if parts.scheme not in ("http", "https") or not parts.hostname:
+            raise ConfigurationError(
+                f"SCORECARDS_API_BACKSTAGE_AUTH_URL '{auth_url[:200]}' is not an http(s) URL — "
+                "give the auth backend's base URL, e.g. http://127.0.0.1:7007/api/auth"
+            )
         self.issuer = auth_url.rstrip("/")
         self.jwks_url = f"{self.issuer}/.well-known/jwks.json"
         self._keys = jwt.PyJWKClient(
