@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from datetime import date, datetime, timedelta
 from typing import Annotated, Any, Literal
+from urllib.parse import urlsplit
 
 from cronsim import CronSim, CronSimError
 from pydantic import (
@@ -281,6 +282,12 @@ class DestinationSpec(Spec):
                 raise ValueError(
                     f"{self.token} is one of scorecards' own settings — name a variable of its "
                     "own for the token that writes issues, e.g. GITHUB_ISSUES_TOKEN"
+                )
+            api = urlsplit(self.api)
+            if api.scheme not in ("http", "https") or not api.hostname:
+                raise ValueError(
+                    f"api '{self.api[:200]}' is not an http(s) URL — GitHub's is "
+                    "https://api.github.com, an Enterprise server's https://HOST/api/v3"
                 )
             return self
         if self.type == "email":

@@ -260,6 +260,14 @@ def test_an_issue_destination_needs_a_token_variable(write_definitions: WriteDef
     assert "a github-issue destination needs `token`" in problem(write_definitions, text)
 
 
+def test_an_issue_api_that_is_not_http_is_refused(write_definitions: WriteDefinitions) -> None:
+    text = ISSUE_RULE.replace(
+        "        token: GITHUB_ISSUES_TOKEN\n",
+        '        token: GITHUB_ISSUES_TOKEN\n        api: "file:///etc/passwd"\n',
+    ).replace("    destinations:", "    checks: [has-pagerduty]\n    destinations:")
+    assert "api 'file:///etc/passwd' is not an http(s) URL" in problem(write_definitions, text)
+
+
 def test_an_unknown_check_is_reported_at_its_line(write_definitions: WriteDefinitions) -> None:
     text = ISSUE_RULE.replace("    destinations:", "    checks: [has-pagerdty]\n    destinations:")
     found = problem(write_definitions, text)
