@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Iterator
 
 import pytest
 
@@ -23,7 +22,6 @@ from scorecards.sources.fetch import (
     TokenRejectedError,
 )
 from tests.sources.backstage_server import CatalogServer, Fault
-from tests.sources.origin_server import OriginServer
 from tests.sources.test_backstage import VirtualClock
 
 TOKEN = "catalog-test-token"
@@ -33,12 +31,6 @@ PATH = "/api/catalog/entities/by-query"
 @pytest.fixture
 def clock() -> VirtualClock:
     return VirtualClock()
-
-
-@pytest.fixture
-def origin() -> Iterator[OriginServer]:
-    with OriginServer() as server:
-        yield server
 
 
 def fetch(

@@ -7,7 +7,7 @@ only `Authorization` on such a redirect; an `X-Api-Key` would follow it.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 
 import pytest
 from pydantic import SecretStr
@@ -21,24 +21,11 @@ from scorecards.sources.redaction import Redactor
 from tests.conftest import NOW
 from tests.sources.backstage_server import CatalogServer, Fault, recorded_entities
 from tests.sources.fake_github import Answer, FakeGitHub
-from tests.sources.origin_server import OriginServer
 from tests.sources.test_github import TOKEN as GITHUB_TOKEN
 from tests.sources.test_github import component, github_source
 
 API_KEY = "key_SECRET7c1e9a4b2d"
 HEADERS = {"X-Api-Key": API_KEY, "Authorization": "Bearer tok_SECRET5f0a", "X-Team": "payments"}
-
-
-@pytest.fixture
-def first() -> Iterator[OriginServer]:
-    with OriginServer() as server:
-        yield server
-
-
-@pytest.fixture
-def second() -> Iterator[OriginServer]:
-    with OriginServer() as server:
-        yield server
 
 
 def fetch(

@@ -13,7 +13,6 @@ import logging
 import os
 import sqlite3
 import textwrap
-from collections.abc import Iterator
 from contextlib import closing
 from pathlib import Path
 
@@ -29,7 +28,6 @@ from scorecards.records.entities import Entity, normalize_entity
 from scorecards.settings import Settings
 from scorecards.sources.collection import CollectionReport, collect_source
 from tests.conftest import NOW
-from tests.sources.origin_server import OriginServer
 
 KEY = "key_SECRET2b7d4f9e1a6c"
 PROJECT_TOKENS = {
@@ -61,18 +59,6 @@ def isolated(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     for name in list(os.environ):
         if name.startswith("SCORECARDS_"):
             monkeypatch.delenv(name)
-
-
-@pytest.fixture
-def first() -> Iterator[OriginServer]:
-    with OriginServer() as server:
-        yield server
-
-
-@pytest.fixture
-def second() -> Iterator[OriginServer]:
-    with OriginServer() as server:
-        yield server
 
 
 def cmdb(
