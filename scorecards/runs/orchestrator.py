@@ -100,8 +100,8 @@ def score_run(
     than the lease does not lose it. `on_batch` hears the run after each batch is
     recorded; a batch that raises is recorded failed with its error (`on_batch_error`
     hears it first) and the next one goes on. Once the run is finished and stored, its
-    notifications are sent (scorecards/notifications), a failure to send logged only. `full` re-evaluates entities whose
-    inputs are unchanged (see `score_batch`). A run that lost the store to another
+    notifications are sent (scorecards/notifications), a failure to send logged only.
+    `full` re-evaluates entities whose inputs are unchanged (see `score_batch`). A run that lost the store to another
     ends failed, saying why; one stopped by an exception (Ctrl-C, the store) is ended
     failed and the exception raised again.
     """
