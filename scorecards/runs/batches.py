@@ -95,8 +95,8 @@ def score_batch(
         else:
             changed[ref] = entity
     evaluations, failures = evaluate_each(definitions, changed, facts, now)
+    timed = TimeDependence.of(definitions)
     if aged:
-        timed = TimeDependence.of(definitions)
         for ref, by_source in store.latest_facts(aged, [RESULTS_SOURCE]).items():
             stored = by_source[RESULTS_SOURCE].values
             try:
@@ -112,7 +112,7 @@ def score_batch(
                 evaluations.append(current)
     for evaluation in evaluations:
         evaluation.input_hash = hashes[evaluation.entity_ref]
-        evaluation.valid_until = valid_until(definitions, evaluation)
+        evaluation.valid_until = valid_until(definitions, evaluation, timed)
     store.write_evaluations(evaluations)
     if unchanged:
         store.confirm_evaluations(unchanged, now)

@@ -30,7 +30,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, time, timedelta
 from typing import Any
 
-from scorecards.cel import make_activation
+from scorecards.cel import Expression, make_activation
 from scorecards.definitions.compiled import Definitions
 from scorecards.engine.evaluation import evaluate_check, score_scorecard
 from scorecards.formats.json_codec import canonical
@@ -94,24 +94,20 @@ def is_refreshable(stamp: EvaluationStamp | None, digest: str, now: datetime) ->
 class TimeDependence:
     """The checks of a definitions version whose result can change with time alone."""
 
-    check_ids: frozenset[str]
+    check_ids: frozenset[str]  # whose applies, rule or message reads `now`
+    applies_read_now: frozenset[str]  # whose applies reads `now`
     scorecards_read_now: bool
 
     @classmethod
     def of(cls, definitions: Definitions) -> TimeDependence:
+        def reads_now(*expressions: Expression | None) -> bool:
+            return any(e is not None and e.reads_now for e in expressions)
+
+        checks = definitions.checks.values()
         return cls(
-            frozenset(
-                check.id
-                for check in definitions.checks.values()
-                if any(
-                    e is not None and e.reads_now
-                    for e in (check.applies, check.rule, check.message)
-                )
-            ),
-            any(
-                s.applies is not None and s.applies.reads_now
-                for s in definitions.scorecards.values()
-            ),
+            frozenset(c.id for c in checks if reads_now(c.applies, c.rule, c.message)),
+            frozenset(c.id for c in checks if reads_now(c.applies)),
+            any(reads_now(s.applies) for s in definitions.scorecards.values()),
         )
 
 
@@ -168,25 +164,33 @@ def same_results(a: EntityEvaluation, b: EntityEvaluation) -> bool:
     ] and [s.to_dict() for s in a.scorecards] == [s.to_dict() for s in b.scorecards]
 
 
-def valid_until(definitions: Definitions, evaluation: EntityEvaluation) -> datetime | None:
+def valid_until(
+    definitions: Definitions, evaluation: EntityEvaluation, timed: TimeDependence
+) -> datetime | None:
     """The last moment the evaluation's results hold without re-evaluating; None: forever."""
     now = evaluation.evaluated_at
-    if any(s.applies is not None and s.applies.reads_now for s in definitions.scorecards.values()):
+    if timed.scorecards_read_now:
         return now
     until: datetime | None = None
+    ref = evaluation.entity_ref
     for result in evaluation.checks:
-        check = definitions.checks.get(result.check_id)
+        check_id = result.check_id
+        check = definitions.checks.get(check_id)
         if check is None:
             return now
-        if check.applies is not None and check.applies.reads_now:
+        # Called for every entity a run evaluates: most checks neither read `now` nor
+        # are exempted, and need no more look.
+        if check_id not in timed.check_ids and (check_id, ref) not in definitions.exemptions:
+            continue
+        if check_id in timed.applies_read_now:
             return now
         if result.status in (Status.SKIP, Status.UNKNOWN):
             continue  # applies said no (and reads no `now`), or facts are missing/stale
-        exemption = definitions.exemptions.get((check.id, evaluation.entity_ref))
+        exemption = definitions.exemptions.get((check_id, ref))
         if result.status is Status.EXEMPT and exemption is not None:
             last_day = datetime.combine(exemption.spec.expires, time.max, tzinfo=UTC)
             until = last_day if until is None else min(until, last_day)
             continue
-        if check.rule.reads_now or (check.message is not None and check.message.reads_now):
+        if check_id in timed.check_ids:  # its rule or message reads `now`
             return now
     return until
