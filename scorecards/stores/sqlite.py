@@ -23,8 +23,14 @@ from scorecards.records.notifications import NotificationRecord, Outcome
 from scorecards.records.refs import entity_ref
 from scorecards.records.results import EntityEvaluation, EvaluationStamp
 from scorecards.records.runs import BatchOutcome, Run, apply_batch
-from scorecards.stores.base import Retention, Store, encode_fact_values, fact_evaluation
-from scorecards.stores.sqlite_schema import LATEST_TIMESTAMP, WITH_RESULT_STAMPS, create_schema
+from scorecards.stores.base import Retention, Store, fact_evaluation
+from scorecards.stores.sqlite_schema import (
+    LATEST_TIMESTAMP,
+    WITH_RESULT_STAMPS,
+    create_schema,
+    decode_values,
+    encode_values,
+)
 
 # SQLite limits host parameters per statement; stay well under it.
 CHUNK = 500
@@ -193,7 +199,7 @@ class SQLiteStore(Store):
                 f.source,
                 stamps.get(f.timestamp)
                 or stamps.setdefault(f.timestamp, format_timestamp(f.timestamp)),
-                encode_fact_values(f.values),
+                encode_values(f.values),
             )
             for f in facts
         ]
@@ -223,7 +229,7 @@ class SQLiteStore(Store):
             self._apply_retention(db, {(entity, source) for entity, source, _, _ in points})
 
     def _compare_with_latest(
-        self, db: sqlite3.Connection, rows: Sequence[tuple[str, str, str, str]]
+        self, db: sqlite3.Connection, rows: Sequence[Row]
     ) -> dict[int, tuple[str, bool]]:
         """Row index -> (timestamp of the stored latest fact of its pair, whether that
         fact has the row's values), for rows whose pair has one. Compared in SQL: the
@@ -324,7 +330,7 @@ class SQLiteStore(Store):
             )
             for entity, source, timestamp, values in rows:
                 found.setdefault(entity, {})[source] = FactSnapshot(
-                    moments.parse(timestamp), loads(values)
+                    moments.parse(timestamp), decode_values(values)
                 )
         return found
 
@@ -546,7 +552,7 @@ class _Moments:
         return moment
 
 
-Row = tuple[str, str, str, str]  # entity, source, timestamp, values as JSON
+Row = tuple[str, str, str, str | bytes]  # entity, source, timestamp, values as stored
 
 
 def _changes(
@@ -557,7 +563,7 @@ def _changes(
     Rows of one write are taken in order, each seeing the latest left by those before."""
     points: list[Row] = []
     latest_rows: list[Row] = []
-    latest: dict[tuple[str, str], tuple[str, str | None]] = {}  # None: the stored values
+    latest: dict[tuple[str, str], tuple[str, str | bytes | None]] = {}  # None: the stored values
     for index, row in enumerate(rows):
         entity, source, timestamp, text = row
         current = latest.get((entity, source))
@@ -582,7 +588,7 @@ def _changes(
 
 def _fact(row: Sequence[Any]) -> Fact:
     entity, source, timestamp, values = row
-    return Fact(entity, source, parse_timestamp(timestamp), loads(values))
+    return Fact(entity, source, parse_timestamp(timestamp), decode_values(values))
 
 
 def _chunks(items: Sequence[str]) -> Iterator[Sequence[str]]:
