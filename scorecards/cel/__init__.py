@@ -88,14 +88,15 @@ def make_activation(
         {
             "entity": entity,
             "facts": {s: v if type(v) is dict else dict(v) for s, v in facts.items()},
-            "now": _timestamp(now),
+            "now": now_timestamp(now),
         },
         time.monotonic() + seconds,
     )
 
 
 @functools.lru_cache(maxsize=64)
-def _timestamp(now: datetime) -> Timestamp:
+def now_timestamp(now: datetime) -> Timestamp:
+    """`now` as rules see it (a run evaluates every entity at one `now`: made once)."""
     return Timestamp.from_datetime(now)
 
 
@@ -287,6 +288,7 @@ __all__ = [
     "compile_expression",
     "is_bool",
     "make_activation",
+    "now_timestamp",
     "run_predicate",
     "to_python",
     "type_name",

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date, timedelta
+from typing import Any
 
 from scorecards.cel import Expression
 from scorecards.definitions.specs import (
@@ -146,3 +148,11 @@ class Definitions:
 
     def max_age(self, check: Check, source: str) -> timedelta | None:
         return check.spec.max_age or self.max_ages.get(source)
+
+    @functools.cached_property
+    def memo(self) -> dict[str, Any]:
+        """What readers derive once per definitions (the engine's compiled checks).
+
+        Not a field: `dataclasses.replace` gives the new definitions an empty one.
+        """
+        return {}

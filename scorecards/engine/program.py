@@ -1,0 +1,219 @@
+"""Every check of a definitions compiled into one Python function (issue 17, item 3).
+
+`evaluate_entity` runs the checks of an entity through this function, not check by
+check: each distinct `applies` is evaluated once and shared by the checks that
+have it, `&&`/`||`/`?:` are plain Python conditionals (cel/speculative.py), and a
+result that is the same for every entity (a skip, a pass reading no facts) is
+made once, at compile time, and shared.
+
+Only the happy path is compiled. A check whose evaluation raises, returns a
+non-bool, is exempted or lacks facts is evaluated again by checks.py, the
+precise path, which words every message; Python's `try` costs nothing until
+something is raised. A check that may loop (a comprehension in its rule or
+`applies`) first checks the entity's deadline, and so does the check after it:
+a check still to run when the time is up is left to the caller, which gives it
+and every check after it the out-of-time error, as the precise path does.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from contextlib import ExitStack
+from datetime import datetime
+from typing import Any
+
+from scorecards.cel import COST_LIMIT, Activation, Expression, syntax
+from scorecards.cel.speculative import SPECULATION_FAILURES, Speculative
+from scorecards.cel.values import Timestamp
+from scorecards.definitions.compiled import Check, Definitions
+from scorecards.engine.checks import (
+    check_timestamps,
+    evaluate_check_precisely,
+    failure_message,
+    missing_facts,
+)
+from scorecards.records.facts import FactSnapshot
+from scorecards.records.results import CheckResult, Status
+
+# The generated function's parameters: entity, facts (source -> values), now (CEL),
+# stamps (source -> formatted timestamp), fact snapshots, entity ref, now (datetime),
+# the cost budget [steps, deadline], and the list the results are appended to.
+PARAMETERS = "E, F, N, S, FS, ref, now, C, O"
+
+Run = Callable[
+    [
+        Mapping[str, Any],
+        Mapping[str, Any],
+        Timestamp,
+        Mapping[str, str],
+        Mapping[str, FactSnapshot],
+        str,
+        datetime,
+        list[float],
+        list[CheckResult],
+    ],
+    None,
+]
+
+
+class CheckProgram:
+    """The checks of one definitions as one function appending a result per check."""
+
+    def __init__(self, definitions: Definitions) -> None:
+        self.definitions = definitions
+        self.checks = tuple(definitions.checks.values())
+        self.run, self.python_source = _Builder(self).build()
+
+    def precise(
+        self,
+        index: int,
+        entity: Mapping[str, Any],
+        facts: Mapping[str, Any],
+        now_value: Timestamp,
+        stamps: Mapping[str, str],
+        snapshots: Mapping[str, FactSnapshot],
+        ref: str,
+        now: datetime,
+        budget: list[float],
+    ) -> CheckResult:
+        """Check `index` off the happy path: evaluated step by step, every message worded."""
+        activation = Activation({"entity": entity, "facts": facts, "now": now_value}, budget[1])
+        return evaluate_check_precisely(
+            self.definitions, self.checks[index], ref, activation, snapshots, stamps, now
+        )
+
+    def failed(
+        self,
+        index: int,
+        entity: Mapping[str, Any],
+        facts: Mapping[str, Any],
+        now_value: Timestamp,
+        stamps: Mapping[str, str],
+        budget: list[float],
+    ) -> CheckResult:
+        """A failing check's result, with its message."""
+        check = self.checks[index]
+        activation = Activation({"entity": entity, "facts": facts, "now": now_value}, budget[1])
+        message = failure_message(check, activation)
+        return CheckResult(check.spec.id, Status.FAIL, message, check_timestamps(check, stamps))
+
+    def unknown(
+        self,
+        index: int,
+        snapshots: Mapping[str, FactSnapshot],
+        stamps: Mapping[str, str],
+        now: datetime,
+    ) -> CheckResult:
+        """A check whose required facts are missing or stale."""
+        check = self.checks[index]
+        reason = missing_facts(self.definitions, check, snapshots, now)
+        return CheckResult(check.spec.id, Status.UNKNOWN, reason, check_timestamps(check, stamps))
+
+    def timestamps(self, index: int, stamps: Mapping[str, str]) -> dict[str, str]:
+        return check_timestamps(self.checks[index], stamps)
+
+
+def loops(expression: Expression | None) -> bool:
+    """Whether evaluating it may take long: only comprehensions can."""
+    return expression is not None and any(
+        isinstance(node, syntax.Comprehension) for node in expression.tree.walk()
+    )
+
+
+class _Builder:
+    def __init__(self, program: CheckProgram) -> None:
+        self.program = program
+        self.code = Speculative()
+        self.applies: dict[str, str] = {}  # applies source -> the local holding its value
+        self.exempted = {check_id for check_id, _ in program.definitions.exemptions}
+        self.precise = self.code.constant(program.precise)
+
+    def build(self) -> tuple[Run, str]:
+        looped = False
+        for index, check in enumerate(self.program.checks):
+            looping = loops(check.applies) or loops(check.rule)
+            if looping or looped:
+                with self.code.block("if monotonic() > C[1]:"):
+                    self.code.line("return")
+            looped = looping or loops(check.message)
+            self.check(index, check)
+        self.code.line("return")
+        function, source = self.code.build("run_checks", PARAMETERS)
+        return function, source
+
+    def fall_back(self, index: int) -> str:
+        return f"O.append({self.precise}({index}, E, F, N, S, FS, ref, now, C))"
+
+    def check(self, index: int, check: Check) -> None:
+        self.code.line(f"# {check.spec.id}")
+        if check.applies is None:
+            with self.code.block("try:"):
+                self.body(index, check)
+            self.on_failure(index)
+            return
+        applies = self.applies.get(check.applies.source)
+        first = applies is None
+        if applies is None:
+            applies = self.applies[check.applies.source] = self.code.temp("applies")
+            self.code.line(f"{applies} = None")  # stays None if it raises
+        with self.code.block("try:"):
+            if first:
+                if loops(check.applies):
+                    self.code.line(f"C[0] = {COST_LIMIT}")
+                self.code.line(f"{applies} = {self.code.value(check.applies.tree)}")
+            with self.code.block(f"if {applies} is True:"):
+                self.body(index, check)
+            skip = self.code.constant(CheckResult(check.spec.id, Status.SKIP))
+            with self.code.block(f"elif {applies} is False:"):
+                self.code.line(f"O.append({skip})")
+            with self.code.block("else:"):
+                self.code.line(self.fall_back(index))
+        self.on_failure(index)
+
+    def on_failure(self, index: int) -> None:
+        with self.code.block(f"except {self.code.constant(SPECULATION_FAILURES)}:"):
+            self.code.line(self.fall_back(index))
+
+    def body(self, index: int, check: Check) -> None:
+        """After `applies` held: exemption, required facts, then the rule (§4's order)."""
+        with ExitStack() as branches:
+            if check.spec.id in self.exempted:
+                exemptions = self.code.constant(self.program.definitions.exemptions)
+                with self.code.block(f"if ({check.spec.id!r}, ref) in {exemptions}:"):
+                    self.code.line(self.fall_back(index))
+                branches.enter_context(self.code.block("else:"))
+            if check.spec.requires:
+                unusable = []
+                for source in check.spec.requires:
+                    unusable.append(f"{source!r} not in FS")
+                    max_age = self.program.definitions.max_age(check, source)
+                    if max_age is not None:
+                        age = self.code.constant(max_age)
+                        unusable.append(f"now - FS[{source!r}].timestamp > {age}")
+                unknown = self.code.constant(self.program.unknown)
+                with self.code.block(f"if {' or '.join(unusable)}:"):
+                    self.code.line(f"O.append({unknown}({index}, FS, S, now))")
+                branches.enter_context(self.code.block("else:"))
+            self.rule(index, check)
+
+    def rule(self, index: int, check: Check) -> None:
+        if loops(check.rule):
+            self.code.line(f"C[0] = {COST_LIMIT}")
+        outcome = self.code.temp("outcome")
+        self.code.line(f"{outcome} = {self.code.value(check.rule.tree)}")
+        check_id = check.spec.id
+        if check.fact_sources:
+            timestamps = f"{self.code.constant(self.program.timestamps)}({index}, S)"
+            passed = f"{self.code.constant(CheckResult)}({check_id!r}, {self.code.constant(Status.PASS)}, None, {timestamps})"
+        else:
+            passed = self.code.constant(CheckResult(check_id, Status.PASS))
+        if check.message is None and not check.fact_sources:
+            failed = self.code.constant(CheckResult(check_id, Status.FAIL))
+        else:
+            failed = f"{self.code.constant(self.program.failed)}({index}, E, F, N, S, C)"
+        with self.code.block(f"if {outcome} is True:"):
+            self.code.line(f"O.append({passed})")
+        with self.code.block(f"elif {outcome} is False:"):
+            self.code.line(f"O.append({failed})")
+        with self.code.block("else:"):
+            self.code.line(self.fall_back(index))
