@@ -24,7 +24,7 @@ from contextlib import contextmanager, suppress
 from typing import Any
 
 from scorecards.cel import operators, syntax
-from scorecards.cel.errors import BudgetExceededError, CelError, no_overload
+from scorecards.cel.errors import MAX_VALUE_SIZE, BudgetExceededError, CelError, no_overload
 from scorecards.cel.library import FUNCTIONS
 from scorecards.cel.library import standard as std
 from scorecards.cel.values import NONE, TYPES, Optional, Uint
@@ -294,6 +294,14 @@ class Generator:
                 f"else contained({held}, {self.constant(list(strings))}))",
             )
         left, right = self.operands([node.left, node.right])
+        if node.op == "in" and _literal_string(node.left):
+            # `"key" in map`: a str key is in a JSON map (or a str in a list) as in Python.
+            held = self.temp()
+            return self.settle(
+                node,
+                f"(({left} in {held}) if type({held} := {right}) is dict or type({held}) is list "
+                f"else contained({left}, {held}))",
+            )
         if node.op in _RELATIONS and right_literal is not None:
             fast = _fast_relation(node.op, right_literal)
             if fast is not None:
@@ -306,6 +314,14 @@ class Generator:
                 )
         if node.op in _RELATIONS:
             return self.settle(node, f"{_RELATIONS[node.op]}({left}, {right})")
+        if node.op == "+":
+            # Messages join strings: the common case inline, the rest (and too long) in add().
+            a, b = self.temp(), self.temp()
+            return self.settle(
+                node,
+                f"(({a} + {b}) if type({a} := {left}) is type({b} := {right}) is str "
+                f"and len({a}) + len({b}) <= {MAX_VALUE_SIZE} else add({a}, {b}))",
+            )
         if node.op == "in":
             return self.settle(node, f"contained({left}, {right})")
         return self.settle(node, f"{_ARITHMETIC[node.op]}({left}, {right})")

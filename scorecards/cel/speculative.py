@@ -57,11 +57,67 @@ SPECULATION_FAILURES: Final = (
 )
 
 
+# What a read of the parameters holds until it is first made.
+UNSET: Final = object()
+
+
 class SpeculativeGenerator(Generator):
-    """codegen.Generator with parameters for variables and error-free logic."""
+    """codegen.Generator with parameters for variables, error-free logic and shared reads.
+
+    A plain read of the variables (`entity.metadata.annotations`, `facts.github`)
+    is made once per call and kept in a local every later read of it uses: the
+    same expression over the same data has the same value, and one that raises
+    keeps nothing.
+    """
 
     def __init__(self) -> None:
         super().__init__("", traced=False)
+        self.reads: dict[tuple[str, ...], str] = {}  # path -> the local keeping it
+        self.hoisted = 0
+
+    def hoist(self, node: syntax.Node) -> str:
+        # A nested function cannot assign the caller's locals: no shared reads there.
+        self.hoisted += 1
+        try:
+            return super().hoist(node)
+        finally:
+            self.hoisted -= 1
+
+    def path(self, node: syntax.Node) -> tuple[str, ...] | None:
+        """`("entity", ".metadata", ".annotations")` for a plain read of the variables."""
+        if isinstance(node, syntax.Ident):
+            shadowed = any(node.name in scope for scope in self.scopes)
+            return (node.name,) if node.name in PARAMETERS and not shadowed else None
+        if isinstance(node, syntax.Select) and not node.optional:
+            inner = self.path(node.operand)
+            return (*inner, f".{node.field}") if inner is not None else None
+        if (
+            isinstance(node, syntax.Index)
+            and not node.optional
+            and isinstance(node.index, syntax.Literal)
+            and type(node.index.value) is str
+        ):
+            inner = self.path(node.operand)
+            return (*inner, f"[{node.index.value}") if inner is not None else None
+        return None
+
+    def shared(self, node: syntax.Node, expression: Callable[[], str]) -> str:
+        key = self.path(node)
+        if key is None or self.hoisted:
+            return expression()
+        local = self.reads.get(key)
+        if local is None:
+            local = self.reads[key] = f"_read{len(self.reads)}"
+        mark = len(self.lines)
+        value = expression()
+        assert len(self.lines) == mark, "a plain read needs no statements"
+        return f"({local} if {local} is not UNSET else ({local} := {value}))"
+
+    def emit_select(self, node: syntax.Select) -> str:
+        return self.shared(node, lambda: super(SpeculativeGenerator, self).emit_select(node))
+
+    def emit_index(self, node: syntax.Index) -> str:
+        return self.shared(node, lambda: super(SpeculativeGenerator, self).emit_index(node))
 
     def emit_ident(self, node: syntax.Ident) -> str:
         for scope in reversed(self.scopes):
@@ -151,8 +207,15 @@ class Speculative:
 
     def build(self, name: str, parameters: str) -> tuple[Callable[..., Any], str]:
         """The function `name(parameters)` with the lines emitted so far, and its source."""
-        text = f"def {name}({parameters}):\n" + "\n".join(self.generator.lines) + "\n"
-        namespace = {**_NAMESPACE, **self.generator.constants, "fail": speculation_failed}
+        reads = list(self.generator.reads.values())
+        unset = [f"    {' = '.join(reads)} = UNSET"] if reads else []
+        text = f"def {name}({parameters}):\n" + "\n".join([*unset, *self.generator.lines]) + "\n"
+        namespace = {
+            **_NAMESPACE,
+            **self.generator.constants,
+            "fail": speculation_failed,
+            "UNSET": UNSET,
+        }
         exec(compile(text, f"<{name}>", "exec"), namespace)
         function: Callable[..., Any] = namespace[name]
         return function, text

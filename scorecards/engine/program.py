@@ -22,18 +22,17 @@ from contextlib import ExitStack
 from datetime import datetime
 from typing import Any
 
-from scorecards.cel import COST_LIMIT, Activation, Expression, syntax
+from scorecards.cel import COST_LIMIT, Activation, Expression, syntax, to_python
 from scorecards.cel.speculative import SPECULATION_FAILURES, Speculative
 from scorecards.cel.values import Timestamp
 from scorecards.definitions.compiled import Check, Definitions
 from scorecards.engine.checks import (
     check_timestamps,
     evaluate_check_precisely,
-    failure_message,
     missing_facts,
 )
 from scorecards.records.facts import FactSnapshot
-from scorecards.records.results import CheckResult, Status
+from scorecards.records.results import CheckResult, Status, short_message
 
 # The generated function's parameters: entity, facts (source -> values), now (CEL),
 # stamps (source -> formatted timestamp), fact snapshots, entity ref, now (datetime),
@@ -81,21 +80,6 @@ class CheckProgram:
         return evaluate_check_precisely(
             self.definitions, self.checks[index], ref, activation, snapshots, stamps, now
         )
-
-    def failed(
-        self,
-        index: int,
-        entity: Mapping[str, Any],
-        facts: Mapping[str, Any],
-        now_value: Timestamp,
-        stamps: Mapping[str, str],
-        budget: list[float],
-    ) -> CheckResult:
-        """A failing check's result, with its message."""
-        check = self.checks[index]
-        activation = Activation({"entity": entity, "facts": facts, "now": now_value}, budget[1])
-        message = failure_message(check, activation)
-        return CheckResult(check.spec.id, Status.FAIL, message, check_timestamps(check, stamps))
 
     def unknown(
         self,
@@ -201,19 +185,32 @@ class _Builder:
             self.code.line(f"C[0] = {COST_LIMIT}")
         outcome = self.code.temp("outcome")
         self.code.line(f"{outcome} = {self.code.value(check.rule.tree)}")
-        check_id = check.spec.id
-        if check.fact_sources:
-            timestamps = f"{self.code.constant(self.program.timestamps)}({index}, S)"
-            passed = f"{self.code.constant(CheckResult)}({check_id!r}, {self.code.constant(Status.PASS)}, None, {timestamps})"
-        else:
-            passed = self.code.constant(CheckResult(check_id, Status.PASS))
-        if check.message is None and not check.fact_sources:
-            failed = self.code.constant(CheckResult(check_id, Status.FAIL))
-        else:
-            failed = f"{self.code.constant(self.program.failed)}({index}, E, F, N, S, C)"
         with self.code.block(f"if {outcome} is True:"):
-            self.code.line(f"O.append({passed})")
+            self.code.line(f"O.append({self.result(index, check, Status.PASS, 'None')})")
         with self.code.block(f"elif {outcome} is False:"):
-            self.code.line(f"O.append({failed})")
+            message = "None"
+            if check.message is not None:
+                if loops(check.message):
+                    self.code.line(f"C[0] = {COST_LIMIT}")
+                value = self.code.temp("message")
+                self.code.line(f"{value} = {self.code.value(check.message.tree)}")
+                # As failure_message words it; one that raises is worded by the precise path.
+                message = (
+                    f"{self.code.constant(short_message)}({value} if type({value}) is str "
+                    f"else str({self.code.constant(to_python)}({value})))"
+                )
+            self.code.line(f"O.append({self.result(index, check, Status.FAIL, message)})")
         with self.code.block("else:"):
             self.code.line(self.fall_back(index))
+
+    def result(self, index: int, check: Check, status: Status, message: str) -> str:
+        """A result: made here once when it is the same for every entity."""
+        if message == "None" and not check.fact_sources:
+            return self.code.constant(CheckResult(check.spec.id, status))
+        timestamps = f"{self.code.constant(self.program.timestamps)}({index}, S)"
+        if len(check.fact_sources) == 1:
+            [source] = check.fact_sources
+            held = self.code.temp()
+            timestamps = f"({{{source!r}: {held}}} if ({held} := S.get({source!r})) else {{}})"
+        make = self.code.constant(CheckResult)
+        return f"{make}({check.spec.id!r}, {self.code.constant(status)}, {message}, {timestamps})"
