@@ -10,6 +10,7 @@ bundled packs, topped up with checks shaped like them until there are 50.
 from __future__ import annotations
 
 import shutil
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -75,10 +76,13 @@ def write_definitions(folder: Path, checks: int = 50) -> Path:
     return folder
 
 
-def write_catalog(folder: Path, entities: int) -> tuple[Path, Path]:
-    """A catalog folder of about `entities` entities and a facts folder; returns both."""
+def write_catalog(
+    folder: Path, entities: int, collected: datetime = NOW
+) -> tuple[Path, Path]:
+    """A catalog folder of about `entities` entities and a facts folder (facts collected
+    at `collected`); returns both."""
     examples = load_catalog_files(REPO / "examples" / "catalog")
-    facts_by_source = _example_facts()
+    facts_by_source = _example_facts(collected)
     catalog, facts = folder / "catalog", folder / "facts"
     catalog.mkdir(parents=True, exist_ok=True)
     facts.mkdir(parents=True, exist_ok=True)
@@ -124,15 +128,15 @@ def _renamed(example: dict[str, Any], copy: int) -> dict[str, Any]:
     return {**example, "metadata": metadata}
 
 
-def _example_facts() -> dict[str, dict[str, dict[str, Any]]]:
+def _example_facts(collected: datetime) -> dict[str, dict[str, dict[str, Any]]]:
     """source -> example entity ref -> the fact file entry, timestamps made recent."""
     found: dict[str, dict[str, dict[str, Any]]] = {}
     for path in sorted((REPO / "examples" / "facts").glob("*.yaml")):
         data = load_located(path.read_text())
         by_ref = found.setdefault(data["source"], {})
         for entry in data["facts"]:
-            # Recent, so maxAge leaves every check decidable; the run's own NOW is fixed.
+            # Recent, so maxAge leaves every check decidable at the run's time.
             plain = {"entity": entry["entity"], "values": dict(entry["values"])}
-            plain["timestamp"] = NOW.isoformat().replace("+00:00", "Z")
+            plain["timestamp"] = collected.isoformat().replace("+00:00", "Z")
             by_ref[normalize_ref(str(entry["entity"]))] = plain
     return found

@@ -147,11 +147,14 @@ def run(
             run_distributed(settings, definitions, inputs, now, wait=wait, timeout=wait_timeout)
             return
         target = open_configured_store(settings, create=True)
-        with run_progress(len(inputs.entities), on_workers=False) as advance:
-            plan = plan_gathered_run(target, definitions, inputs, now, settings.batch_size)
-            finished = score_run(target, definitions, plan, advance, full=full)
         refs = [entity_ref(e) for e in inputs.entities]
-        evaluations = list(target.latest_evaluations(refs).values())
+        with run_progress(len(refs), on_workers=False) as advance:
+            plan = plan_gathered_run(target, definitions, inputs, now, settings.batch_size)
+            # The store holds the catalog and facts now, and batches read them back from it:
+            # not keeping them here is what bounds a large run's memory.
+            del inputs
+            finished = score_run(target, definitions, plan, advance, full=full)
+        evaluations = target.iter_latest_evaluations(refs)
         render.run_summary(out, definitions, finished, evaluations)
         if finished.errors:
             for error in finished.errors:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 
 from rich.console import Console
 from rich.padding import Padding
@@ -27,7 +27,7 @@ STATUS_STYLES = {
 
 
 def run_summary(
-    console: Console, definitions: Definitions, run: Run, evaluations: Sequence[EntityEvaluation]
+    console: Console, definitions: Definitions, run: Run, evaluations: Iterable[EntityEvaluation]
 ) -> None:
     summary = summarize(definitions, evaluations)
     console.print(

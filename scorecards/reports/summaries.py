@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 from scorecards.definitions.compiled import Definitions
@@ -30,7 +30,7 @@ class CatalogSummary:
 
 
 def summarize(
-    definitions: Definitions, evaluations: Sequence[EntityEvaluation], top: int = 5
+    definitions: Definitions, evaluations: Iterable[EntityEvaluation], top: int = 5
 ) -> CatalogSummary:
     summaries = {
         s.id: ScorecardSummary(
@@ -41,7 +41,9 @@ def summarize(
     totals: dict[str, list[float]] = {s: [] for s in summaries}
     failing: Counter[str] = Counter()
     statuses: Counter[str] = Counter()
-    for evaluation in evaluations:
+    entities = 0
+    for evaluation in evaluations:  # once: it may be a stream read from the store
+        entities += 1
         for result in evaluation.checks:
             statuses[result.status.value] += 1
             if result.status in (Status.FAIL, Status.ERROR):
@@ -60,7 +62,7 @@ def summarize(
         if scores:
             summaries[scorecard_id].average = round(sum(scores) / len(scores), 1)
     return CatalogSummary(
-        entities=len(evaluations),
+        entities=entities,
         scorecards=list(summaries.values()),
         failing_checks=failing.most_common(top),
         statuses={status.value: statuses.get(status.value, 0) for status in Status},

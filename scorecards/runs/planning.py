@@ -24,6 +24,9 @@ from scorecards.sources.collection import CollectionReport, record_collection
 from scorecards.stores.base import Store
 
 DEFAULT_BATCH_SIZE = 500
+# Inputs are stored this many at a time: each write encodes its rows at once, and a
+# 100,000-entity catalog's rows together would take hundreds of megabytes.
+WRITE_CHUNK = 2000
 
 
 @dataclass(frozen=True)
@@ -73,9 +76,10 @@ def plan_run(
     run_id = new_run_id(now)
     take_lease(store, run_id, lease_seconds)
     try:
-        store.put_entities(entities)
-        if facts:
-            store.write_facts(facts)
+        for start in range(0, len(entities), WRITE_CHUNK):
+            store.put_entities(entities[start : start + WRITE_CHUNK])
+        for start in range(0, len(facts), WRITE_CHUNK):
+            store.write_facts(facts[start : start + WRITE_CHUNK])
         batches = cut_batches([entity_ref(e) for e in entities], batch_size)
         run = Run(
             id=run_id,

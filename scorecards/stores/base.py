@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import abc
 import json
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any, Self
@@ -148,6 +148,14 @@ class Store(abc.ABC):
             for ref, by_source in latest.items()
             if RESULTS_SOURCE in by_source
         }
+
+    def iter_latest_evaluations(
+        self, refs: Sequence[str], chunk_size: int = 1000
+    ) -> Iterator[EntityEvaluation]:
+        """`latest_evaluations(refs)` read `chunk_size` refs at a time, for roll-ups over a
+        whole catalog: the results of 100,000 entities held at once would take gigabytes."""
+        for start in range(0, len(refs), chunk_size):
+            yield from self.latest_evaluations(refs[start : start + chunk_size]).values()
 
     def evaluation_history(
         self, ref: str, since: datetime | None = None, until: datetime | None = None
