@@ -201,6 +201,13 @@ class Speculative:
     def temp(self, stem: str = "t") -> str:
         return self.generator.temp(stem)
 
+    def shared(self, key: tuple[str, ...], expression: str) -> str:
+        """`expression`, evaluated once per call however often it is used (key names it)."""
+        local = self.generator.reads.get(key)
+        if local is None:
+            local = self.generator.reads[key] = f"_read{len(self.generator.reads)}"
+        return f"({local} if {local} is not UNSET else ({local} := {expression}))"
+
     def value(self, tree: syntax.Node) -> str:
         """A Python expression for the CEL expression `tree`; its statements are emitted first."""
         return self.generator.emit(tree)

@@ -25,11 +25,11 @@ OUT_OF_TIME = (
 
 def stamps_of(facts: Mapping[str, FactSnapshot]) -> dict[str, str]:
     """Each source's fact timestamp as results record it, formatted once per entity."""
-    return {source: _format_timestamp(f.timestamp) for source, f in facts.items()}
+    return {source: format_stamp(f.timestamp) for source, f in facts.items()}
 
 
 # The facts of one collection share a timestamp: format it once, not per entity.
-_format_timestamp = functools.lru_cache(maxsize=4096)(format_timestamp)
+format_stamp = functools.lru_cache(maxsize=4096)(format_timestamp)
 
 
 def check_timestamps(check: Check, stamps: Mapping[str, str]) -> dict[str, str]:

@@ -9,11 +9,12 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from datetime import datetime
 from time import monotonic
-from typing import Any
+from typing import Any, cast
 
 from scorecards.cel import COST_LIMIT, ENTITY_SECONDS, Activation, now_timestamp, run_predicate
+from scorecards.cel.values import Timestamp
 from scorecards.definitions.compiled import Check, Definitions, Scorecard
-from scorecards.engine.checks import OUT_OF_TIME, evaluate_check_precisely, stamps_of
+from scorecards.engine.checks import OUT_OF_TIME, evaluate_check_precisely, format_stamp, stamps_of
 from scorecards.engine.program import CheckProgram
 from scorecards.engine.scoring import compute_level, compute_score, count_statuses
 from scorecards.formats.timeutil import utcnow
@@ -39,15 +40,21 @@ def evaluate_entity(
     fast the machine is, which only rules far slower than any reasonable one notice).
     """
     deadline = monotonic() + seconds
-    values = {s: f.values if type(f.values) is dict else dict(f.values) for s, f in facts.items()}
-    now_value = now_timestamp(now)
+    program: CheckProgram = definitions.memo.get("checks") or compiled_checks(definitions)
+    values: dict[str, Any] = {}
+    stamps: dict[str, str] = {}
+    if facts:
+        for source, snapshot in facts.items():
+            fields = snapshot.values
+            values[source] = fields if type(fields) is dict else dict(fields)
+            stamps[source] = format_stamp(snapshot.timestamp)
+    now_value = _now_value(now)
     ref = entity_ref(entity)
-    stamps = stamps_of(facts)
-    program = compiled_checks(definitions)
-    budget = [COST_LIMIT, deadline]
     results: list[CheckResult] = []
     if monotonic() <= deadline:
-        program.run(entity, values, now_value, stamps, facts, ref, now, budget, results)
+        program.run(
+            entity, values, now_value, stamps, facts, ref, now, [COST_LIMIT, deadline], results
+        )
     if len(results) < len(program.checks):  # the time is up
         results.extend(
             CheckResult(check.spec.id, Status.ERROR, OUT_OF_TIME)
@@ -65,13 +72,26 @@ def evaluate_entity(
     return EntityEvaluation(ref, now, definitions.version, results, scorecards)
 
 
+# A run evaluates every entity at one `now`: the last one's CEL value is kept (one
+# tuple, so threads never see a `now` with another's value).
+_last_now: tuple[datetime | None, Timestamp | None] = (None, None)
+
+
+def _now_value(now: datetime) -> Timestamp:
+    global _last_now
+    last, value = _last_now
+    if last is not now or value is None:
+        value = now_timestamp(now)
+        _last_now = (now, value)
+    return value
+
+
 def compiled_checks(definitions: Definitions) -> CheckProgram:
     """The checks of `definitions` as one function, compiled on first use."""
     program = definitions.memo.get("checks")
     if program is None:
         program = definitions.memo["checks"] = CheckProgram(definitions)
-    assert isinstance(program, CheckProgram)
-    return program
+    return cast(CheckProgram, program)
 
 
 def evaluate(

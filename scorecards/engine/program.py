@@ -97,6 +97,31 @@ class CheckProgram:
         return check_timestamps(self.checks[index], stamps)
 
 
+class SharedResults:
+    """The results of one check and status reading one source, by the facts' timestamp.
+
+    The facts a source collects in one run share its timestamp, so every entity
+    whose check passes gets the same result: it is made once (a few timestamps
+    are kept, the oldest forgotten first).
+    """
+
+    KEPT = 16
+
+    def __init__(self, check_id: str, status: Status, source: str) -> None:
+        self.check_id = check_id
+        self.status = status
+        self.source = source
+        self.results: dict[str | None, CheckResult] = {}
+
+    def make(self, stamp: str | None) -> CheckResult:
+        timestamps = {self.source: stamp} if stamp is not None else {}
+        result = CheckResult(self.check_id, self.status, None, timestamps)
+        if len(self.results) >= self.KEPT:
+            self.results.pop(next(iter(self.results), None), None)
+        self.results[stamp] = result
+        return result
+
+
 def loops(expression: Expression | None) -> bool:
     """Whether evaluating it may take long: only comprehensions can."""
     return expression is not None and any(
@@ -173,7 +198,12 @@ class _Builder:
                     max_age = self.program.definitions.max_age(check, source)
                     if max_age is not None:
                         age = self.code.constant(max_age)
-                        unusable.append(f"now - FS[{source!r}].timestamp > {age}")
+                        unusable.append(
+                            self.code.shared(
+                                ("stale", source, str(max_age)),
+                                f"now - FS[{source!r}].timestamp > {age}",
+                            )
+                        )
                 unknown = self.code.constant(self.program.unknown)
                 with self.code.block(f"if {' or '.join(unusable)}:"):
                     self.code.line(f"O.append({unknown}({index}, FS, S, now))")
@@ -207,10 +237,23 @@ class _Builder:
         """A result: made here once when it is the same for every entity."""
         if message == "None" and not check.fact_sources:
             return self.code.constant(CheckResult(check.spec.id, status))
+        if message == "None" and len(check.fact_sources) == 1:
+            [source] = check.fact_sources
+            shared = SharedResults(check.spec.id, status, source)
+            get, make = self.code.constant(shared.results.get), self.code.constant(shared.make)
+            held, stamp = self.code.temp(), self.code.temp()
+            return (
+                f"({held} if ({held} := {get}({stamp} := S.get({source!r}))) is not None "
+                f"else {make}({stamp}))"
+            )
         timestamps = f"{self.code.constant(self.program.timestamps)}({index}, S)"
-        if len(check.fact_sources) == 1:
+        if not check.fact_sources:
+            timestamps = "{}"
+        elif len(check.fact_sources) == 1:
             [source] = check.fact_sources
             held = self.code.temp()
-            timestamps = f"({{{source!r}: {held}}} if ({held} := S.get({source!r})) else {{}})"
+            timestamps = (
+                f"({{{source!r}: {held}}} if ({held} := S.get({source!r})) is not None else {{}})"
+            )
         make = self.code.constant(CheckResult)
         return f"{make}({check.spec.id!r}, {self.code.constant(status)}, {message}, {timestamps})"
