@@ -315,13 +315,7 @@ class Generator:
         if node.op in _RELATIONS:
             return self.settle(node, f"{_RELATIONS[node.op]}({left}, {right})")
         if node.op == "+":
-            # Messages join strings: the common case inline, the rest (and too long) in add().
-            a, b = self.temp(), self.temp()
-            return self.settle(
-                node,
-                f"(({a} + {b}) if type({a} := {left}) is type({b} := {right}) is str "
-                f"and len({a}) + len({b}) <= {MAX_VALUE_SIZE} else add({a}, {b}))",
-            )
+            return self.settle(node, _string_join(self, node, left, right))
         if node.op == "in":
             return self.settle(node, f"contained({left}, {right})")
         return self.settle(node, f"{_ARITHMETIC[node.op]}({left}, {right})")
@@ -659,6 +653,21 @@ def _needs_blocks(node: syntax.Node) -> bool:
 def _is_alternative(node: syntax.Call) -> bool:
     """`x.or(y)` or `x.orValue(y)`, whose argument is evaluated only when needed."""
     return node.function in ("or", "orValue") and node.target is not None and len(node.args) == 1
+
+
+def _string_join(generator: Generator, node: syntax.Binary, left: str, right: str) -> str:
+    """`a + b` with the strings messages join inline; the rest (and too long) in add()."""
+    a, b = generator.temp(), generator.temp()
+    if _literal_string(node.left):
+        room = MAX_VALUE_SIZE - len(node.left.value)  # type: ignore[attr-defined]
+        return f"(({left} + {b}) if type({b} := {right}) is str and len({b}) <= {room} else add({left}, {b}))"
+    if _literal_string(node.right):
+        room = MAX_VALUE_SIZE - len(node.right.value)  # type: ignore[attr-defined]
+        return f"(({a} + {right}) if type({a} := {left}) is str and len({a}) <= {room} else add({a}, {right}))"
+    return (
+        f"(({a} + {b}) if type({a} := {left}) is type({b} := {right}) is str "
+        f"and len({a}) + len({b}) <= {MAX_VALUE_SIZE} else add({a}, {b}))"
+    )
 
 
 def _literal_string(node: syntax.Node) -> bool:

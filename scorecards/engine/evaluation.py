@@ -51,9 +51,19 @@ def evaluate_entity(
     now_value = _now_value(now)
     ref = entity_ref(entity)
     results: list[CheckResult] = []
+    answers: list[bool | None] = []
     if monotonic() <= deadline:
         program.run(
-            entity, values, now_value, stamps, facts, ref, now, [COST_LIMIT, deadline], results
+            entity,
+            values,
+            now_value,
+            stamps,
+            facts,
+            ref,
+            now,
+            [COST_LIMIT, deadline],
+            results,
+            answers,
         )
     if len(results) < len(program.checks):  # the time is up
         results.extend(
@@ -62,13 +72,18 @@ def evaluate_entity(
         )
     if not definitions.scorecards:
         return EntityEvaluation(ref, now, definitions.version, results, [])
-    activation = Activation({"entity": entity, "facts": values, "now": now_value}, deadline)
-    by_check = {r.check_id: r.status for r in results}
-    scorecards = [
-        result
-        for scorecard in definitions.scorecards.values()
-        if (result := score_scorecard(scorecard, activation, by_check)) is not None
-    ]
+    statuses = {r.check_id: r.status for r in results}
+    activation: Activation | None = None
+    scorecards = []
+    for index, scorecard in enumerate(definitions.scorecards.values()):
+        applies: bool | str | None = answers[index] if index < len(answers) else None
+        if applies is None and scorecard.applies is not None:
+            if activation is None:
+                variables = {"entity": entity, "facts": values, "now": now_value}
+                activation = Activation(variables, deadline)
+            applies = run_predicate(scorecard.applies, activation, "applies")
+        if applies is not False:
+            scorecards.append(score_with(scorecard, applies, statuses))
     return EntityEvaluation(ref, now, definitions.version, results, scorecards)
 
 
@@ -145,12 +160,18 @@ def score_scorecard(
     scorecard: Scorecard, activation: Activation, statuses: Mapping[str, Status]
 ) -> ScorecardResult | None:
     """Score and level of one scorecard, or None when it does not apply."""
+    applies: bool | str = True
     if scorecard.applies is not None:
         applies = run_predicate(scorecard.applies, activation, "applies")
-        if isinstance(applies, str):
-            return ScorecardResult(scorecard.id, None, None, count_statuses(()), applies)
-        if not applies:
-            return None
+    return None if applies is False else score_with(scorecard, applies, statuses)
+
+
+def score_with(
+    scorecard: Scorecard, applies: bool | str | None, statuses: Mapping[str, Status]
+) -> ScorecardResult:
+    """Score and level of a scorecard whose `applies` gave `applies` (true, or an error)."""
+    if isinstance(applies, str):
+        return ScorecardResult(scorecard.id, None, None, count_statuses(()), applies)
     weighted = [(statuses[check_id], weight) for check_id, weight in scorecard.weights]
     score = compute_score(weighted)
     level = compute_level(scorecard.levels, statuses, score)

@@ -25,19 +25,21 @@ from typing import Any
 from scorecards.cel import COST_LIMIT, Activation, Expression, syntax, to_python
 from scorecards.cel.speculative import SPECULATION_FAILURES, Speculative
 from scorecards.cel.values import Timestamp
-from scorecards.definitions.compiled import Check, Definitions
+from scorecards.definitions.compiled import Check, Definitions, Scorecard
 from scorecards.engine.checks import (
     check_timestamps,
     evaluate_check_precisely,
     missing_facts,
 )
 from scorecards.records.facts import FactSnapshot
-from scorecards.records.results import CheckResult, Status, short_message
+from scorecards.records.results import MAX_MESSAGE, CheckResult, Status, short_message
 
 # The generated function's parameters: entity, facts (source -> values), now (CEL),
 # stamps (source -> formatted timestamp), fact snapshots, entity ref, now (datetime),
-# the cost budget [steps, deadline], and the list the results are appended to.
-PARAMETERS = "E, F, N, S, FS, ref, now, C, O"
+# the cost budget [steps, deadline], the list the results are appended to, and the
+# list each scorecard's `applies` answer is appended to (True, False, or None: ask
+# the precise path).
+PARAMETERS = "E, F, N, S, FS, ref, now, C, O, P"
 
 Run = Callable[
     [
@@ -50,6 +52,7 @@ Run = Callable[
         datetime,
         list[float],
         list[CheckResult],
+        list[bool | None],
     ],
     None,
 ]
@@ -136,6 +139,7 @@ class _Builder:
         self.applies: dict[str, str] = {}  # applies source -> the local holding its value
         self.exempted = {check_id for check_id, _ in program.definitions.exemptions}
         self.precise = self.code.constant(program.precise)
+        self.failures = self.code.constant(SPECULATION_FAILURES)
 
     def build(self) -> tuple[Run, str]:
         looped = False
@@ -146,9 +150,34 @@ class _Builder:
                     self.code.line("return")
             looped = looping or loops(check.message)
             self.check(index, check)
+        if looped:
+            with self.code.block("if monotonic() > C[1]:"):
+                self.code.line("return")
+        for scorecard in self.program.definitions.scorecards.values():
+            self.scorecard(scorecard)
         self.code.line("return")
         function, source = self.code.build("run_checks", PARAMETERS)
         return function, source
+
+    def scorecard(self, scorecard: Scorecard) -> None:
+        """Its `applies`, shared with the checks that have the same one."""
+        self.code.line(f"# scorecard {scorecard.id}")
+        if scorecard.applies is None:
+            self.code.line("P.append(True)")
+            return
+        applies = self.applies.get(scorecard.applies.source)
+        if applies is None:
+            if loops(scorecard.applies):
+                with self.code.block("if monotonic() > C[1]:"):
+                    self.code.line("return")
+                self.code.line(f"C[0] = {COST_LIMIT}")
+            applies = self.applies[scorecard.applies.source] = self.code.temp("applies")
+            self.code.line(f"{applies} = None")
+            with self.code.block("try:"):
+                self.code.line(f"{applies} = {self.code.value(scorecard.applies.tree)}")
+            with self.code.block(f"except {self.failures}:"):
+                self.code.line("pass  # the precise path words it")
+        self.code.line(f"P.append({applies} if {applies} is True or {applies} is False else None)")
 
     def fall_back(self, index: int) -> str:
         return f"O.append({self.precise}({index}, E, F, N, S, FS, ref, now, C))"
@@ -180,7 +209,7 @@ class _Builder:
         self.on_failure(index)
 
     def on_failure(self, index: int) -> None:
-        with self.code.block(f"except {self.code.constant(SPECULATION_FAILURES)}:"):
+        with self.code.block(f"except {self.failures}:"):
             self.code.line(self.fall_back(index))
 
     def body(self, index: int, check: Check) -> None:
@@ -225,9 +254,11 @@ class _Builder:
                 value = self.code.temp("message")
                 self.code.line(f"{value} = {self.code.value(check.message.tree)}")
                 # As failure_message words it; one that raises is worded by the precise path.
+                short, plain = self.code.constant(short_message), self.code.constant(to_python)
                 message = (
-                    f"{self.code.constant(short_message)}({value} if type({value}) is str "
-                    f"else str({self.code.constant(to_python)}({value})))"
+                    f"({value} if type({value}) is str and len({value}) <= {MAX_MESSAGE} "
+                    f"and '\\n' not in {value} else {short}({value} if type({value}) is str "
+                    f"else str({plain}({value}))))"
                 )
             self.code.line(f"O.append({self.result(index, check, Status.FAIL, message)})")
         with self.code.block("else:"):

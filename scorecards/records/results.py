@@ -43,6 +43,9 @@ SATISFIES_LEVEL = frozenset({Status.PASS, Status.EXEMPT, Status.SKIP})
 
 @dataclass(slots=True)
 class CheckResult:
+    """One (entity, check) status. A value: the engine gives equal results of different
+    entities one shared object (a skip, a plain pass), so never change one in place."""
+
     check_id: str
     status: Status
     message: str | None = None

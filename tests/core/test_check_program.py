@@ -20,9 +20,16 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from scorecards.cel import compile_expression, make_activation
-from scorecards.definitions.compiled import Check, Definitions, Exemption, Location
-from scorecards.definitions.specs import CheckSpec, ExemptionSpec
-from scorecards.engine.evaluation import evaluate_check, evaluate_entity
+from scorecards.definitions.compiled import (
+    Check,
+    Definitions,
+    Exemption,
+    LevelRule,
+    Location,
+    Scorecard,
+)
+from scorecards.definitions.specs import CheckSpec, ExemptionSpec, ScorecardSpec
+from scorecards.engine.evaluation import evaluate_check, evaluate_entity, score_scorecard
 from scorecards.records.entities import normalize_entity
 from scorecards.records.facts import FactSnapshot
 from scorecards.records.refs import entity_ref
@@ -124,9 +131,31 @@ def generated_definitions(seed: int, size: int = 8) -> Definitions:
             expires = rnd.choice([date(2026, 1, 1), date(2027, 1, 1)])
             exemption = ExemptionSpec(check=check_id, entity=ref, reason="waived", expires=expires)
             exemptions[(check_id, ref)] = Exemption(exemption, HERE, ref)
+    scorecards: dict[str, Scorecard] = {}
+    for number in range(3):
+        scorecard_id = f"scorecard-{number}"
+        roll = rnd.random()
+        applies = None if roll < 0.2 else grammar.top(2).text if roll < 0.35 else rnd.choice(GUARDS)
+        ids = rnd.sample(list(checks), 4)
+        spec = ScorecardSpec.model_validate(
+            {
+                "id": scorecard_id,
+                "name": scorecard_id,
+                "applies": applies or "true",
+                "checks": [{"id": i} for i in ids],
+            }
+        )
+        levels = (LevelRule("Bronze", tuple(ids[:1])), LevelRule("Silver", (), 50.0))
+        scorecards[scorecard_id] = Scorecard(
+            spec,
+            HERE,
+            compile_expression(applies) if applies else None,
+            tuple((i, rnd.choice([1.0, 2.5])) for i in ids),
+            levels,
+        )
     return Definitions(
         checks=checks,
-        scorecards={},
+        scorecards=scorecards,
         campaigns={},
         exemptions=exemptions,
         sources={},
@@ -141,12 +170,16 @@ DEFINITIONS: Final = [generated_definitions(seed) for seed in range(24)]
 def precise_results(
     definitions: Definitions, entity: dict[str, Any], snapshots: dict[str, FactSnapshot]
 ) -> list[dict[str, Any]]:
+    """Each check's result, then each scorecard's, evaluated one by one."""
     activation = make_activation(entity, {s: f.values for s, f in snapshots.items()}, NOW)
     ref = entity_ref(entity)
-    return [
-        evaluate_check(definitions, check, ref, activation, snapshots, NOW).to_dict()
+    results = [
+        evaluate_check(definitions, check, ref, activation, snapshots, NOW)
         for check in definitions.checks.values()
     ]
+    statuses = {r.check_id: r.status for r in results}
+    scored = [score_scorecard(s, activation, statuses) for s in definitions.scorecards.values()]
+    return [r.to_dict() for r in results] + [s.to_dict() for s in scored if s is not None]
 
 
 @settings(
@@ -168,9 +201,10 @@ def test_compiled_checks_give_the_precise_results(
     for definitions in DEFINITIONS:
         evaluation = evaluate_entity(definitions, document, snapshots, NOW)
         expected = precise_results(definitions, document, snapshots)
-        assert [r.to_dict() for r in evaluation.checks] == expected, "\n".join(
-            c.spec.rule for c in definitions.checks.values()
-        )
+        found = [r.to_dict() for r in evaluation.checks] + [
+            s.to_dict() for s in evaluation.scorecards
+        ]
+        assert found == expected, "\n".join(c.spec.rule for c in definitions.checks.values())
 
 
 def test_every_status_is_generated() -> None:
