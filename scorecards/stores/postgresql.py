@@ -28,7 +28,7 @@ from psycopg import errors as pg_errors
 from psycopg import sql
 
 from scorecards.errors import ConfigurationError, StoreError
-from scorecards.formats.json_codec import loads
+from scorecards.formats.json_codec import compact, loads
 from scorecards.formats.timeutil import parse_timestamp
 from scorecards.records.entities import Entity
 from scorecards.records.facts import RESULTS_SOURCE, Fact, FactSnapshot
@@ -198,7 +198,7 @@ class PostgreSQLStore(Store):
 
     # entities
     def put_entities(self, entities: Sequence[Entity]) -> None:
-        documents = {entity_ref(e): json.dumps(e, separators=(",", ":")) for e in entities}
+        documents = {entity_ref(e): compact(e) for e in entities}
         if not documents:
             return
         refs = sorted(documents)

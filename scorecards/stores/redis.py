@@ -44,7 +44,7 @@ from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 import redis
 
 from scorecards.errors import ConfigurationError, StoreError
-from scorecards.formats.json_codec import loads
+from scorecards.formats.json_codec import compact, loads
 from scorecards.formats.timeutil import format_timestamp, parse_timestamp
 from scorecards.records.entities import Entity
 from scorecards.records.facts import RESULTS_SOURCE, Fact
@@ -125,7 +125,7 @@ class RedisStore(Store):
 
     # entities
     def put_entities(self, entities: Sequence[Entity]) -> None:
-        documents = {entity_ref(e): json.dumps(e, separators=(",", ":")) for e in entities}
+        documents = {entity_ref(e): compact(e) for e in entities}
         if not documents:
             return
         with self._client.pipeline(transaction=True) as pipe:

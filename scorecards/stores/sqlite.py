@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from scorecards.errors import StoreError
-from scorecards.formats.json_codec import loads
+from scorecards.formats.json_codec import compact, loads
 from scorecards.formats.timeutil import format_timestamp, parse_timestamp
 from scorecards.records.entities import Entity
 from scorecards.records.facts import RESULTS_SOURCE, Fact, FactSnapshot
@@ -160,7 +160,7 @@ class SQLiteStore(Store):
 
     # entities
     def put_entities(self, entities: Sequence[Entity]) -> None:
-        rows = [(entity_ref(e), json.dumps(e, separators=(",", ":"))) for e in entities]
+        rows = [(entity_ref(e), compact(e)) for e in entities]
         with self._transaction() as db:
             # Re-putting an unchanged catalog (every run does) then writes no pages.
             db.executemany(

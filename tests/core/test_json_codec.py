@@ -10,7 +10,7 @@ from typing import Any
 from hypothesis import given
 from hypothesis import strategies as st
 
-from scorecards.formats.json_codec import canonical, loads
+from scorecards.formats.json_codec import canonical, compact, loads
 
 SCALARS = (
     st.none()
@@ -70,3 +70,20 @@ def test_canonical_bytes_differ_for_different_values() -> None:
 def test_canonical_writes_other_objects_and_huge_integers_too() -> None:
     assert json.loads(canonical({"day": date(2026, 11, 25)})) == {"day": "2026-11-25"}
     assert json.loads(canonical([2**80])) == [2**80]
+
+
+FINITE = st.recursive(
+    SCALARS.filter(lambda v: not isinstance(v, float))
+    | st.floats(allow_nan=False, allow_infinity=False),
+    lambda inner: st.lists(inner, max_size=4) | st.dictionaries(st.text(), inner, max_size=4),
+    max_leaves=20,
+)
+
+
+@given(FINITE)
+def test_compact_text_reads_back_as_the_same_value(value: Any) -> None:
+    assert same(loads(compact(value)), value)
+
+
+def test_compact_keeps_key_order_and_writes_text_unescaped() -> None:
+    assert compact({"b": 1, "a": "café"}) == '{"b":1,"a":"café"}'
