@@ -363,7 +363,9 @@ class Generator:
         if node.function == "size" and len(args) == 1:
             held = self.temp()
             return self.settle(
-                node, f"(len({held}) if type({held} := {args[0]}) is str else size({held}))"
+                node,
+                f"(len({held}) if type({held} := {args[0]}) is str or type({held}) is list "
+                f"or type({held}) is dict else size({held}))",
             )
         if node.function in _STRING_TESTS and member and _literal_string(node.args[0]):
             test, helper = _STRING_TESTS[node.function]
@@ -375,8 +377,18 @@ class Generator:
             )
         if node.function == "matches" and len(args) == 2 and _literal_string(node.args[-1]):
             # An invalid pattern fails now, not per entity; a valid one is compiled once.
-            pattern = std.matcher(node.args[-1].value)  # type: ignore[attr-defined]
-            return self.settle(node, f"{self.constant(pattern)}({args[0]})")
+            pattern = node.args[-1].value  # type: ignore[attr-defined]
+            matcher = self.constant(std.matcher(pattern))
+            # The matcher's body inline (a call less per entity): RE2 over the UTF-8 text.
+            run = self.constant(std.compile_pattern(pattern).Match)
+            anchor = self.constant(std.UNANCHORED)
+            text, encoded = self.temp(), self.temp()
+            return self.settle(
+                node,
+                f"(({run}({anchor}, ({encoded} := {text}.encode('utf-8', 'surrogatepass')), 0, "
+                f"len({encoded}))[0][0] >= 0) if type({text} := {args[0]}) is str "
+                f"else {matcher}({text}))",
+            )
         implementation = self.constant(function.implementation)
         return self.settle(node, f"{implementation}({', '.join(args)})")
 

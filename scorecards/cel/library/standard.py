@@ -82,6 +82,7 @@ _OPTIONS = re2.Options()
 _OPTIONS.log_errors = False  # a bad pattern is reported to the user, not logged by RE2
 _OPTIONS.never_capture = True  # matches() only asks whether there is a match
 _UNANCHORED = re2._re2.RE2.Anchor.UNANCHORED
+UNANCHORED = _UNANCHORED  # for code compiled with a matcher's body inline (codegen.py)
 
 
 @functools.lru_cache(maxsize=512)
