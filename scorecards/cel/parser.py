@@ -9,7 +9,9 @@ macros are recognised. Errors are CelSyntaxError with a 1-based line and column.
 from __future__ import annotations
 
 import functools
+import os
 import re
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -65,11 +67,32 @@ RECEIVER_MACROS = {
 
 @functools.cache
 def _lark() -> lark.Lark:
-    # Building the LALR tables takes about 0.15 s: only commands that compile CEL pay it.
+    # Building the LALR tables takes about 0.2 s, so Lark keeps them in the user's own
+    # cache folder (checked against the grammar's and Lark's version; rebuilt when stale
+    # or unreadable). Not Lark's default /tmp file: another user could plant that one.
     grammar = (Path(__file__).parent / "grammar.lark").read_text()
-    return lark.Lark(grammar, parser="lalr", propagate_positions=True, maybe_placeholders=True)
+    return lark.Lark(
+        grammar,
+        parser="lalr",
+        propagate_positions=True,
+        maybe_placeholders=True,
+        cache=_tables_file() or False,
+    )
 
 
+def _tables_file() -> str | None:
+    root = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "scorecards"
+    try:
+        root.mkdir(mode=0o700, parents=True, exist_ok=True)
+    except OSError:  # a read-only home: build the tables each time
+        return None
+    return str(root / f"cel-grammar-py{sys.version_info[0]}{sys.version_info[1]}.lark")
+
+
+# Loading definitions parses each expression more than once (compiling it, then the lints
+# over its syntax); trees are frozen, so one parse serves them all. Bounded: what-if
+# requests bring definitions of their own.
+@functools.lru_cache(maxsize=2048)
 def parse(source: str) -> s.Node:
     """The syntax tree of `source`, or CelSyntaxError saying where and what is wrong."""
     if len(source) > MAX_LENGTH:
