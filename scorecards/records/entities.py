@@ -73,14 +73,15 @@ def _json_type(value: Any) -> str:
     return type(value).__name__
 
 
-def normalize_entity(document: Mapping[str, Any]) -> Entity:
-    """A copy with the fields the Backstage catalog always fills in.
+def normalize_entity(document: Mapping[str, Any], *, owned: bool = False) -> Entity:
+    """A copy with the fields the Backstage catalog always fills in (`owned`: the caller
+    owns `document`, a plain dict just parsed, which is filled in place, not copied).
 
     The catalog serves every entity with `metadata.namespace` and
     `metadata.annotations` set, so rules may read them without a guard; entities
     from files and inline tests get the same treatment to behave alike.
     """
-    entity: Entity = copy.deepcopy(dict(document))
+    entity: Entity = dict(document) if owned else copy.deepcopy(dict(document))
     entity.setdefault("apiVersion", "backstage.io/v1alpha1")
     metadata = entity.setdefault("metadata", {})
     metadata.setdefault("namespace", DEFAULT_NAMESPACE)

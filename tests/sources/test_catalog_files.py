@@ -8,8 +8,11 @@ from pathlib import Path
 import pytest
 
 from scorecards.errors import CatalogError
+from scorecards.formats.yaml_fast import load_plain_all
+from scorecards.formats.yamlfile import load_located_all
+from scorecards.records.entities import normalize_entity
 from scorecards.records.refs import entity_ref
-from scorecards.sources.catalog.files import load_catalog_files
+from scorecards.sources.catalog.files import load_catalog_files, read_catalog_file
 from tests.conftest import REPO_ROOT
 
 PAYMENTS = """
@@ -257,3 +260,59 @@ def test_the_bundled_example_catalog_loads() -> None:
     kinds = {e["kind"] for e in entities}
     assert len(entities) >= 40
     assert {"Component", "Group", "User", "System", "API", "Resource"} <= kinds
+
+
+def test_one_file_is_read_into_its_entities_in_order(tmp_path: Path) -> None:
+    path = write(tmp_path, "catalog-info.yaml", PAYMENTS, TEAM)
+    entities, problems = read_catalog_file(path)
+    assert [entity_ref(e) for e in entities] == [
+        "component:default/payments-api",
+        "group:default/team-payments",
+    ]
+    assert problems == []
+
+
+def test_one_file_with_a_bad_document_gives_its_line_and_keeps_the_others(
+    tmp_path: Path,
+) -> None:
+    path = write(tmp_path, "catalog-info.yaml", TEAM, PAYMENTS.replace("kind: Component\n", ""))
+    assert load_plain_all(path.read_text()) is not None  # read by the fast path first
+    entities, problems = read_catalog_file(path)
+    line = path.read_text().splitlines().index("---") + 2
+    assert [entity_ref(e) for e in entities] == ["group:default/team-payments"]
+    assert problems == [
+        f"{path}:{line}: not a Backstage entity: missing kind — " + problems[0].split(" — ", 1)[1]
+    ]
+
+
+def test_an_unreadable_file_is_one_problem(tmp_path: Path) -> None:
+    path = tmp_path / "catalog-info.yaml"
+    path.write_bytes(b"kind: \xff\n")
+    entities, problems = read_catalog_file(path)
+    assert entities == []
+    assert len(problems) == 1 and problems[0].startswith(f"{path}: cannot be read:")
+
+
+def test_the_example_catalog_reads_the_same_through_the_fast_path() -> None:
+    for path in sorted((REPO_ROOT / "examples" / "catalog").glob("*.yaml")):
+        text = path.read_text()
+        assert load_plain_all(text) is not None, f"{path} declined the fast path"
+        located = [normalize_entity(d) for d in load_located_all(text) if d is not None]
+        entities, _ = read_catalog_file(path)
+        for entity in entities:
+            for key in (
+                "backstage.io/managed-by-location",
+                "backstage.io/managed-by-origin-location",
+            ):
+                del entity["metadata"]["annotations"][key]
+        assert entities == located
+
+
+def test_an_entity_defined_twice_in_one_file_names_both_lines(tmp_path: Path) -> None:
+    path = write(tmp_path, "catalog-info.yaml", PAYMENTS, TEAM, PAYMENTS)
+    second = [n for n, line in enumerate(path.read_text().splitlines(), 1) if line == "---"][1]
+    message = catalog_error(tmp_path)
+    assert (
+        f"{path}:{second + 1}: entity component:default/payments-api is defined twice "
+        f"(first at {path}:2)"
+    ) in message

@@ -8,13 +8,13 @@ adds (`backstage.io/managed-by-location`), so rules see what the catalog serves.
 from __future__ import annotations
 
 import glob
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import yaml
 
 from scorecards.errors import CatalogError
+from scorecards.formats.yaml_fast import load_plain_all
 from scorecards.formats.yamlfile import describe_yaml_error, line_of, load_located_all
 from scorecards.records.entities import Entity, ShapeProblem, normalize_entity, shape_problem
 from scorecards.records.refs import entity_ref
@@ -41,22 +41,18 @@ def catalog_paths(location: str | Path) -> list[Path]:
 def load_catalog_files(location: str | Path) -> list[Entity]:
     """Every entity in the files at `location`; CatalogError lists every bad document."""
     entities: dict[str, Entity] = {}
-    places: dict[str, str] = {}  # ref -> file:line where it was first defined
+    first_in: dict[str, Path] = {}  # ref -> the file that defined it first
     problems: list[str] = []
     for path in catalog_paths(location):
-        for entity, problem, line in _read_file(path):
-            if problem is not None:
-                problems.append(problem)
-                continue
-            assert entity is not None
+        read, file_problems = read_catalog_file(path)
+        problems += file_problems
+        for index, entity in enumerate(read):
             ref = entity_ref(entity)
             if ref in entities:
-                problems.append(
-                    f"{path}:{line}: entity {ref} is defined twice (first at {places[ref]})"
-                )
+                problems.append(_defined_twice(path, read, index, ref, first_in[ref]))
                 continue
             entities[ref] = entity
-            places[ref] = f"{path}:{line}"
+            first_in[ref] = path
     if problems:
         raise CatalogError(
             f"{len(problems)} problem(s) in the catalog:\n" + "\n".join(f"  {p}" for p in problems)
@@ -64,31 +60,62 @@ def load_catalog_files(location: str | Path) -> list[Entity]:
     return list(entities.values())
 
 
-def _read_file(path: Path) -> Iterator[tuple[Entity | None, str | None, int]]:
+def read_catalog_file(path: Path) -> tuple[list[Entity], list[str]]:
+    """The entities of one catalog file, in order, and its problems as `file:line: ...`
+    lines (a problem leaves out its document; the file's other entities are kept)."""
+    entities, _, problems = _read_file(path, located=False)
+    return entities, problems
+
+
+def _read_file(path: Path, located: bool) -> tuple[list[Entity], list[int], list[str]]:
+    """(entities, the line of each, problems). Documents come from the fast path unless
+    `located` or it declines; lines are known only from the located loader (else 1)."""
     try:
         text = path.read_text(encoding="utf-8")
-        documents = list(load_located_all(text))
+        documents = None if located else load_plain_all(text)
+        if documents is None:
+            located = True
+            documents = list(load_located_all(text))
     except yaml.YAMLError as exc:
         line, message, hint = describe_yaml_error(exc)
-        yield None, f"{path}:{line}: {message} — {hint}", line
-        return
+        return [], [], [f"{path}:{line}: {message} — {hint}"]
     except (OSError, UnicodeDecodeError) as exc:
-        yield None, f"{path}: cannot be read: {exc}", 1
-        return
+        return [], [], [f"{path}: cannot be read: {exc}"]
+    location = f"file:{path.resolve()}"
+    entities: list[Entity] = []
+    lines: list[int] = []
+    problems: list[str] = []
     for document in documents:
         if document is None:
             continue
-        line = getattr(document, "line", 1)
         problem = shape_problem(document)
         if problem is not None:
-            yield None, _describe_shape(path, document, problem), line
+            if not located:  # rare: read again, to name the line
+                return _read_file(path, located=True)
+            problems.append(_describe_shape(path, document, problem))
             continue
-        entity = normalize_entity(_plain(document))
-        location = f"file:{path.resolve()}"
+        # Both readers' documents are this call's own (`_plain` copies): none is copied again.
+        entity = normalize_entity(_plain(document) if located else document, owned=True)
         annotations = entity["metadata"]["annotations"]
         annotations.setdefault("backstage.io/managed-by-location", location)
         annotations.setdefault("backstage.io/managed-by-origin-location", location)
-        yield entity, None, line
+        entities.append(entity)
+        lines.append(getattr(document, "line", 1))
+    return entities, lines, problems
+
+
+def _defined_twice(path: Path, read: list[Entity], index: int, ref: str, first: Path) -> str:
+    """`file:line: entity ... is defined twice (first at file:line)`; the lines come from
+    reading both files again with the located loader (a rare error)."""
+    occurrence = sum(1 for entity in read[:index] if entity_ref(entity) == ref)
+    line = _lines_of(path, ref)[occurrence]
+    first_line = _lines_of(first, ref)[0]
+    return f"{path}:{line}: entity {ref} is defined twice (first at {first}:{first_line})"
+
+
+def _lines_of(path: Path, ref: str) -> list[int]:
+    entities, lines, _ = _read_file(path, located=True)
+    return [line for entity, line in zip(entities, lines, strict=True) if entity_ref(entity) == ref]
 
 
 # Problems in these fields leave the entity without a ref to name it by.
