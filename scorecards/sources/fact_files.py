@@ -23,6 +23,7 @@ from pydantic import BaseModel, ConfigDict, ValidationError
 from scorecards.definitions.fact_schemas import schema_problems
 from scorecards.errors import CatalogError, FactsError
 from scorecards.formats.timeutil import parse_timestamp
+from scorecards.formats.yaml_fast import load_plain_all
 from scorecards.formats.yamlfile import describe_yaml_error, line_of, load_located
 from scorecards.records.fact_schemas import FactSchema
 from scorecards.records.facts import RESULTS_SOURCE, Fact
@@ -67,58 +68,90 @@ def load_fact_files(
     facts: list[Fact] = []
     problems: list[str] = []
     for path in files:
-        document: Any = None
-        try:
-            modified = path.stat().st_mtime
-            document = load_located(path.read_text(encoding="utf-8"))
-            parsed = _FactFile.model_validate(document)
-        except yaml.YAMLError as exc:
-            line, message, hint = describe_yaml_error(exc)
-            problems.append(f"{path}:{line}: {message} — {hint}")
-            continue
-        except (OSError, UnicodeDecodeError) as exc:
-            problems.append(f"{path}: cannot be read: {exc}")
-            continue
-        except ValidationError as exc:
-            for error in exc.errors():
-                loc = tuple(part for part in error["loc"] if isinstance(part, str | int))
-                where = ".".join(str(part) for part in loc) or "file"
-                problems.append(f"{path}:{line_of(document, loc)}: {where}: {error['msg']}")
-            continue
-        if parsed.source == RESULTS_SOURCE:
-            line = line_of(document, ("source",))
-            problems.append(f"{path}:{line}: source '{RESULTS_SOURCE}' is reserved for results")
-            continue
-        if read is not None and not read(parsed.source):
-            # Nothing in the definitions can read these facts (validate refuses rules on an
-            # undeclared source), so leaving them out loses nothing: e.g. the bundled
-            # demo's fact files beside your own definitions.
-            log.info("%s: source '%s' is not in the definitions; not loaded", path, parsed.source)
-            continue
-        schema = schema_of(parsed.source) if schema_of is not None else None
-        if schema_of is not None and not schema:
-            line = line_of(document, ("source",))
-            problems.append(
-                f"{path}:{line}: source '{parsed.source}' declares no fact schema, so these "
-                "values cannot be checked (pushes to it are refused too) — declare it in the "
-                f"definitions: sources: [{{id: {parsed.source}, type: push, schema: ...}}]"
-            )
-            continue
-        written = min(now, datetime.fromtimestamp(modified, UTC))
-        for index, pushed in enumerate(parsed.facts):
-            try:
-                ref = normalize_ref(pushed.entity)
-            except CatalogError as exc:
-                line = line_of(document, ("facts", index, "entity"))
-                problems.append(f"{path}:{line}: facts.{index}.entity: {exc}")
-                continue
-            if schema is not None:
-                problems += _value_problems(path, document, index, schema, pushed.values)
-            moment = parse_timestamp(pushed.timestamp) if pushed.timestamp else written
-            facts.append(Fact(ref, parsed.source, moment, pushed.values))
+        read_facts, file_problems = read_fact_file(path, now, schema_of, read)
+        facts += read_facts
+        problems += file_problems
     if problems:
         raise FactsError("bad fact files:\n" + "\n".join(f"  {p}" for p in problems))
     return facts
+
+
+def read_fact_file(
+    path: Path,
+    now: datetime,
+    schema_of: SchemaOf | None = None,
+    read: Callable[[str], bool] | None = None,
+) -> tuple[list[Fact], list[str]]:
+    """The facts of one fact file and its problems as `file:line: ...` lines (as
+    `load_fact_files`, which raises FactsError when there are any)."""
+    try:
+        modified = path.stat().st_mtime
+        text = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        return [], [f"{path}: cannot be read: {exc}"]
+    documents = load_plain_all(text)
+    if documents is not None and len(documents) == 1:
+        facts, problems = _read_document(path, documents[0], modified, now, schema_of, read)
+        if not problems:
+            return facts, problems
+        # Rare: read again with the located loader, whose mappings name the lines.
+    try:
+        document = load_located(text)
+    except yaml.YAMLError as exc:
+        line, message, hint = describe_yaml_error(exc)
+        return [], [f"{path}:{line}: {message} — {hint}"]
+    return _read_document(path, document, modified, now, schema_of, read)
+
+
+def _read_document(
+    path: Path,
+    document: Any,
+    modified: float,
+    now: datetime,
+    schema_of: SchemaOf | None,
+    read: Callable[[str], bool] | None,
+) -> tuple[list[Fact], list[str]]:
+    try:
+        parsed = _FactFile.model_validate(document)
+    except ValidationError as exc:
+        messages = []
+        for error in exc.errors():
+            loc = tuple(part for part in error["loc"] if isinstance(part, str | int))
+            where = ".".join(str(part) for part in loc) or "file"
+            messages.append(f"{path}:{line_of(document, loc)}: {where}: {error['msg']}")
+        return [], messages
+    if parsed.source == RESULTS_SOURCE:
+        line = line_of(document, ("source",))
+        return [], [f"{path}:{line}: source '{RESULTS_SOURCE}' is reserved for results"]
+    if read is not None and not read(parsed.source):
+        # Nothing in the definitions can read these facts (validate refuses rules on an
+        # undeclared source), so leaving them out loses nothing: e.g. the bundled
+        # demo's fact files beside your own definitions.
+        log.info("%s: source '%s' is not in the definitions; not loaded", path, parsed.source)
+        return [], []
+    schema = schema_of(parsed.source) if schema_of is not None else None
+    if schema_of is not None and not schema:
+        line = line_of(document, ("source",))
+        return [], [
+            f"{path}:{line}: source '{parsed.source}' declares no fact schema, so these "
+            "values cannot be checked (pushes to it are refused too) — declare it in the "
+            f"definitions: sources: [{{id: {parsed.source}, type: push, schema: ...}}]"
+        ]
+    written = min(now, datetime.fromtimestamp(modified, UTC))
+    facts: list[Fact] = []
+    problems: list[str] = []
+    for index, pushed in enumerate(parsed.facts):
+        try:
+            ref = normalize_ref(pushed.entity)
+        except CatalogError as exc:
+            line = line_of(document, ("facts", index, "entity"))
+            problems.append(f"{path}:{line}: facts.{index}.entity: {exc}")
+            continue
+        if schema is not None:
+            problems += _value_problems(path, document, index, schema, pushed.values)
+        moment = parse_timestamp(pushed.timestamp) if pushed.timestamp else written
+        facts.append(Fact(ref, parsed.source, moment, pushed.values))
+    return facts, problems
 
 
 def _value_problems(

@@ -11,8 +11,9 @@ from pathlib import Path
 import pytest
 
 from scorecards.errors import FactsError
+from scorecards.formats.yaml_fast import load_plain_all
 from scorecards.records.fact_schemas import FactSchemaSpec
-from scorecards.sources.fact_files import load_fact_files
+from scorecards.sources.fact_files import load_fact_files, read_fact_file
 from tests.conftest import NOW, REPO_ROOT
 
 CI_FACTS = """
@@ -211,3 +212,31 @@ def test_every_bad_file_is_reported_at_once(tmp_path: Path) -> None:
 def test_the_bundled_example_facts_load() -> None:
     facts = load_fact_files(REPO_ROOT / "examples" / "facts", NOW)
     assert {"github", "ci"} <= {fact.source for fact in facts}
+
+
+def test_one_fact_file_is_read_into_its_facts(tmp_path: Path) -> None:
+    path = write(tmp_path, "ci.yaml", CI_FACTS)
+    facts, problems = read_fact_file(path, NOW)
+    assert problems == []
+    assert [(f.entity_ref, f.values["coverage"]) for f in facts] == [
+        ("component:default/payments-api", 87.4),
+        ("component:default/search", 41.0),
+    ]
+
+
+def test_one_fact_file_read_by_the_fast_path_names_the_line_of_a_problem(
+    tmp_path: Path,
+) -> None:
+    path = write(tmp_path, "ci.yaml", CI_FACTS.replace("Component:Default/Search", "a/b/c"))
+    assert load_plain_all(path.read_text()) is not None  # read by the fast path first
+    facts, problems = read_fact_file(path, NOW)
+    assert len(facts) == 1
+    assert len(problems) == 1
+    assert problems[0].startswith(f"{path}:{line_of(path, 'a/b/c')}: facts.1.entity: ")
+
+
+def test_a_fact_file_of_several_documents_is_one_yaml_error(tmp_path: Path) -> None:
+    path = write(tmp_path, "ci.yaml", CI_FACTS + "---\n" + CI_FACTS)
+    facts, problems = read_fact_file(path, NOW)
+    assert facts == []
+    assert len(problems) == 1 and "YAML syntax error" in problems[0]
