@@ -21,27 +21,15 @@ import re
 import subprocess
 import sys
 import tempfile
-import time
 from pathlib import Path
 
-import yaml
-
-from bench.common import REPO, machine
+from bench.common import REPO, libyaml_seconds, machine
 from bench.synthetic import write_catalog, write_definitions
 from scorecards.formats.timeutil import utcnow
 
 TARGET_SECONDS = 25.0
 TARGET_BYTES = 1_000_000_000
 TIME = "/usr/bin/time"
-
-
-def libyaml_seconds(folders: list[Path]) -> float:
-    start = time.perf_counter()
-    for folder in folders:
-        for path in sorted(folder.glob("*.yaml")):
-            for _ in yaml.load_all(path.read_text(encoding="utf-8"), Loader=yaml.CSafeLoader):
-                pass
-    return time.perf_counter() - start
 
 
 def measured_run(command: list[str], cwd: Path) -> tuple[float, int, str]:
@@ -96,7 +84,9 @@ def main(argv: list[str] | None = None) -> int:
         f"  peak resident memory                       {peak / 1e6:7.0f} MB "
         f"({'meets' if peak <= TARGET_BYTES else 'MISSES'} the {TARGET_BYTES / 1e9:g} GB target)"
     )
-    print(f"  store                                      {size / args.entities / 1000:7.1f} KB/entity")
+    print(
+        f"  store                                      {size / args.entities / 1000:7.1f} KB/entity"
+    )
     print("  " + (output.strip().splitlines() or ["(no output)"])[-1][:100])
     return 0 if seconds <= TARGET_SECONDS and peak <= TARGET_BYTES else 1
 
