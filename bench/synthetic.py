@@ -76,9 +76,7 @@ def write_definitions(folder: Path, checks: int = 50) -> Path:
     return folder
 
 
-def write_catalog(
-    folder: Path, entities: int, collected: datetime = NOW
-) -> tuple[Path, Path]:
+def write_catalog(folder: Path, entities: int, collected: datetime = NOW) -> tuple[Path, Path]:
     """A catalog folder of about `entities` entities and a facts folder (facts collected
     at `collected`); returns both."""
     examples = load_catalog_files(REPO / "examples" / "catalog")
