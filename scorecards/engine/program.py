@@ -19,6 +19,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from contextlib import ExitStack
+from dataclasses import replace
 from datetime import datetime
 from typing import Any
 
@@ -64,7 +65,24 @@ class CheckProgram:
     def __init__(self, definitions: Definitions) -> None:
         self.definitions = definitions
         self.checks = tuple(definitions.checks.values())
-        self.run, self.python_source = _Builder(self).build()
+        try:
+            self.run, self.python_source = _Builder(self).build()
+        except _TOO_DEEP:
+            # An expression nests too deeply for Python's parser in this form (its own
+            # program is then in the traced form): those go by the precise path.
+            checks = frozenset(
+                index
+                for index, check in enumerate(self.checks)
+                if not _builds(replace(definitions, checks={check.id: check}, scorecards={}))
+            )
+            scorecards = frozenset(
+                scorecard.id
+                for scorecard in definitions.scorecards.values()
+                if not _builds(
+                    replace(definitions, checks={}, scorecards={scorecard.id: scorecard})
+                )
+            )
+            self.run, self.python_source = _Builder(self, checks, scorecards).build()
 
     def precise(
         self,
@@ -125,6 +143,19 @@ class SharedResults:
         return result
 
 
+_TOO_DEEP = (SyntaxError, RecursionError, MemoryError)
+
+
+def _builds(definitions: Definitions) -> bool:
+    probe = CheckProgram.__new__(CheckProgram)
+    probe.definitions, probe.checks = definitions, tuple(definitions.checks.values())
+    try:
+        _Builder(probe).build()
+    except _TOO_DEEP:
+        return False
+    return True
+
+
 def loops(expression: Expression | None) -> bool:
     """Whether evaluating it may take long: only comprehensions can."""
     return expression is not None and any(
@@ -133,8 +164,15 @@ def loops(expression: Expression | None) -> bool:
 
 
 class _Builder:
-    def __init__(self, program: CheckProgram) -> None:
+    def __init__(
+        self,
+        program: CheckProgram,
+        precise_checks: frozenset[int] = frozenset(),
+        precise_scorecards: frozenset[str] = frozenset(),
+    ) -> None:
         self.program = program
+        self.precise_checks = precise_checks
+        self.precise_scorecards = precise_scorecards
         self.code = Speculative()
         self.applies: dict[str, str] = {}  # applies source -> the local holding its value
         self.exempted = {check_id for check_id, _ in program.definitions.exemptions}
@@ -144,7 +182,7 @@ class _Builder:
     def build(self) -> tuple[Run, str]:
         looped = False
         for index, check in enumerate(self.program.checks):
-            looping = loops(check.applies) or loops(check.rule)
+            looping = index in self.precise_checks or loops(check.applies) or loops(check.rule)
             if looping or looped:
                 with self.code.block("if monotonic() > C[1]:"):
                     self.code.line("return")
@@ -162,6 +200,9 @@ class _Builder:
     def scorecard(self, scorecard: Scorecard) -> None:
         """Its `applies`, shared with the checks that have the same one."""
         self.code.line(f"# scorecard {scorecard.id}")
+        if scorecard.id in self.precise_scorecards:
+            self.code.line("P.append(None)")
+            return
         if scorecard.applies is None:
             self.code.line("P.append(True)")
             return
@@ -184,6 +225,9 @@ class _Builder:
 
     def check(self, index: int, check: Check) -> None:
         self.code.line(f"# {check.spec.id}")
+        if index in self.precise_checks:
+            self.code.line(self.fall_back(index))
+            return
         if check.applies is None:
             with self.code.block("try:"):
                 self.body(index, check)

@@ -243,3 +243,23 @@ def test_a_check_after_one_that_ran_out_of_time_is_an_error() -> None:
     evaluation = evaluate_entity(definitions, entity, {}, NOW, seconds=0.005)
     assert [r.status for r in evaluation.checks] == [Status.ERROR, Status.ERROR]
     assert "evaluation budget" in (evaluation.checks[1].message or "")
+
+
+def test_a_rule_too_deeply_nested_for_one_function_goes_by_the_precise_path() -> None:
+    deep = "entity.metadata" + '["a"]' * 90 + " == 1"
+    checks = {
+        check_id: Check(
+            CheckSpec(id=check_id, name=check_id, rule=rule),
+            HERE,
+            None,
+            compile_expression(rule),
+            None,
+            frozenset(),
+        )
+        for check_id, rule in (("deep", deep), ("plain", "entity.kind == 'Component'"))
+    }
+    definitions = Definitions(checks, {}, {}, {}, {}, "v")
+    entity = normalize_entity({"apiVersion": "v1", "kind": "Component", "metadata": {"name": "a"}})
+    evaluation = evaluate_entity(definitions, entity, {}, NOW)
+    assert [r.to_dict() for r in evaluation.checks] == precise_results(definitions, entity, {})
+    assert [r.status for r in evaluation.checks] == [Status.ERROR, Status.PASS]
