@@ -1,15 +1,17 @@
 """Every check of a definitions compiled into one Python function (issue 17, item 3).
 
 `evaluate_entity` runs the checks of an entity through this function, not check by
-check: each distinct `applies` is evaluated once and shared by the checks that
-have it, `&&`/`||`/`?:` are plain Python conditionals (cel/speculative.py), and a
-result that is the same for every entity (a skip, a pass reading no facts) is
-made once, at compile time, and shared.
+check: each distinct `applies` (of checks and scorecards) is evaluated once and
+shared, each read of the entity and facts is made once (cel/speculative.py),
+`&&`/`||`/`?:` are plain Python conditionals, failure messages are compiled in,
+and a result that is the same for every entity (a skip, a pass reading no facts,
+a pass reading one source whose facts carry the same timestamp) is made once and
+shared.
 
 Only the happy path is compiled. A check whose evaluation raises, returns a
-non-bool, is exempted or lacks facts is evaluated again by checks.py, the
-precise path, which words every message; Python's `try` costs nothing until
-something is raised. A check that may loop (a comprehension in its rule or
+non-bool or is exempted is evaluated again by checks.py, the precise path, which
+words every message (so does a check whose required facts are missing or stale);
+Python's `try` costs nothing until something is raised. A check that may loop (a comprehension in its rule or
 `applies`) first checks the entity's deadline, and so does the check after it:
 a check still to run when the time is up is left to the caller, which gives it
 and every check after it the out-of-time error, as the precise path does.
