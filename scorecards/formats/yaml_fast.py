@@ -56,15 +56,16 @@ _SURROGATE_ESCAPE = re.compile(r"\\(?:u|U0000)[dD][89a-fA-F]")
 # searched when yaml-rs returned numbers. A scalar starts after a space, `[`, `{`, `,` or
 # a quoted key's `:`, with an optional sign.
 _AT_START = r"""(?:(?<=[\s\[{,]0)|(?<=["']:0)|(?<=[\s\[{,][-+]0)|(?<=["']:[-+]0))"""
-_RISKY_INTS = re.compile(
-    r"_(?:[0-9.]|(?<=[0-9.]_))"  # 1_000, _1, 1_: yaml-rs drops underscores
+_RISKY_INTS = [  # separate patterns: each then starts with a literal, found fast
+    re.compile(r"_(?:[0-9.]|(?<=[0-9.]_))"),  # 1_000, _1, 1_: yaml-rs drops underscores
     # 017 (octal in YAML 1.1), 09 (text in 1.1), 0o17, 0x1F, 0b101; not the time 09:30
-    rf"|0{_AT_START}(?:[0-9_]+(?=$|[\s,\]}}#]|:(?:\s|$))|[xXoObB])"
-)
-_RISKY_FLOATS = re.compile(
-    r"[0-9.][eE][-+]?[0-9_]"  # 1e3 and 1.0e3: text in YAML 1.1, which wants `1.0e+3`
-    r"|\.(?:(?<=[-+]\.)|_)"  # -.5, +.5 and ._1, 1._
-)
+    re.compile(rf"0{_AT_START}(?:[0-9_]+(?=$|[\s,\]}}#]|:(?:\s|$))|[xXoObB])"),
+]
+_RISKY_FLOATS = [
+    *_RISKY_INTS,
+    re.compile(r"[0-9.][eE][-+]?[0-9_]"),  # 1e3 and 1.0e3: text in YAML 1.1, which wants 1.0e+3
+    re.compile(r"\.(?:(?<=[-+]\.)|_)"),  # -.5, +.5 and ._1, 1._
+]
 _DOCUMENT_START = re.compile(r"\n---(?=[ \t\r\n]|$)")  # in the probe: "\n" + text
 _ONLY_COMMENTS = re.compile(r"(?:[ \t]*(?:#[^\n]*)?(?:\r?\n|\Z))*")
 
@@ -140,9 +141,8 @@ def load_plain_all(text: str) -> list[Any] | None:
         return None
     if _YAML11_NOT_TEXT.search(data) is not None:
         return None
-    if found & _INTS and _RISKY_INTS.search(probe) is not None:
-        return None
-    if found & _FLOATS and (_RISKY_FLOATS.search(probe) or _RISKY_INTS.search(probe)):
+    risky = _RISKY_FLOATS if found & _FLOATS else _RISKY_INTS if found & _INTS else []
+    if any(pattern.search(probe) is not None for pattern in risky):
         return None
     return documents
 
