@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import re
 from datetime import UTC, date, datetime, timedelta
 
@@ -49,6 +50,9 @@ def parse_timestamp(value: str | datetime | date) -> datetime:
     return moment.astimezone(UTC)
 
 
+# A run writes every result and fact of a collection with one timestamp: format each once.
+# (Equal instants in other zones format the same, so sharing the cache entry is right.)
+@functools.lru_cache(maxsize=4096)
 def format_timestamp(moment: datetime) -> str:
     """RFC 3339 in UTC with a `Z` and fixed-width microseconds, so text order is time order."""
     return parse_timestamp(moment).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
