@@ -50,7 +50,7 @@ def assert_fast_path_exact(text: str) -> None:
 
 
 @settings(
-    max_examples=3000,
+    max_examples=1000,  # 3,000 per seed were run over several seeds while writing the fast path
     deadline=timedelta(seconds=5),
     suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
 )

@@ -240,3 +240,20 @@ def test_a_fact_file_of_several_documents_is_one_yaml_error(tmp_path: Path) -> N
     facts, problems = read_fact_file(path, NOW)
     assert facts == []
     assert len(problems) == 1 and "YAML syntax error" in problems[0]
+
+
+def test_the_example_facts_are_read_by_the_fast_path_as_before(tmp_path: Path) -> None:
+    for path in sorted((REPO_ROOT / "examples" / "facts").glob("*.yaml")):
+        assert load_plain_all(path.read_text()) is not None, f"{path} declined the fast path"
+        copy = tmp_path / path.name
+        copy.write_text(path.read_text())
+        # A document the fast path does not read (a comment holding a tag) goes the old way.
+        slow = tmp_path / f"slow-{path.name}"
+        slow.write_text("# !\n" + path.read_text())
+        assert load_plain_all(slow.read_text()) is None
+        fast_facts, fast_problems = read_fact_file(copy, NOW)
+        slow_facts, slow_problems = read_fact_file(slow, NOW)
+        assert fast_problems == slow_problems == []
+        assert [(f.entity_ref, f.timestamp, f.values) for f in fast_facts] == [
+            (f.entity_ref, f.timestamp, f.values) for f in slow_facts
+        ]
