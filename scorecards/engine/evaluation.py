@@ -149,8 +149,6 @@ def evaluate_check(
     now: datetime,
 ) -> CheckResult:
     """One (entity, check) status, following docs/architecture.md §4 in order."""
-    if activation.out_of_time:
-        return CheckResult(check.spec.id, Status.ERROR, OUT_OF_TIME)
     return evaluate_check_precisely(
         definitions, check, ref, activation, facts, stamps_of(facts), now
     )
