@@ -253,42 +253,47 @@ class SQLiteStore(Store):
         return found
 
     def _apply_retention(self, db: sqlite3.Connection, pairs: set[tuple[str, str]]) -> None:
-        # One executemany per rule for the whole write: a 10,000-entity batch of results
-        # would otherwise cost tens of thousands of separate statements.
-        if not pairs:
-            return
+        # A run writes history for tens of thousands of pairs, and almost none of them is
+        # past a limit: one grouped query per chunk finds those that are, and only they
+        # get a DELETE (one per pair and rule was most of the time of writing results).
         retention = self.retention
-        if retention.max_items is not None:
-            db.executemany(
-                """DELETE FROM facts_history WHERE entity = ? AND source = ? AND timestamp NOT IN
-                   (SELECT timestamp FROM facts_history WHERE entity = ? AND source = ?
-                    ORDER BY timestamp DESC LIMIT ?)""",
-                [(e, s, e, s, retention.max_items) for e, s in pairs],
-            )
-        if retention.max_age is not None:
-            cutoffs = [
-                (entity, source, format_timestamp(parse_timestamp(newest) - retention.max_age))
-                for entity, source, newest in self._newest(db, pairs)
-            ]
-            db.executemany(
-                "DELETE FROM facts_history WHERE entity = ? AND source = ? AND timestamp < ?",
-                cutoffs,
-            )
+        if not pairs or (retention.max_items is None and retention.max_age is None):
+            return
+        over_count: list[tuple[str, str, str, str, int]] = []
+        too_old: list[tuple[str, str, str]] = []
+        for entity, source, count, oldest, newest in self._history_extents(db, pairs):
+            if retention.max_items is not None and count > retention.max_items:
+                over_count.append((entity, source, entity, source, retention.max_items))
+            if retention.max_age is not None:
+                cutoff = format_timestamp(parse_timestamp(newest) - retention.max_age)
+                if oldest < cutoff:
+                    too_old.append((entity, source, cutoff))
+        db.executemany(
+            """DELETE FROM facts_history WHERE entity = ? AND source = ? AND timestamp NOT IN
+               (SELECT timestamp FROM facts_history WHERE entity = ? AND source = ?
+                ORDER BY timestamp DESC LIMIT ?)""",
+            over_count,
+        )
+        db.executemany(
+            "DELETE FROM facts_history WHERE entity = ? AND source = ? AND timestamp < ?",
+            too_old,
+        )
 
-    def _newest(
+    def _history_extents(
         self, db: sqlite3.Connection, pairs: set[tuple[str, str]]
-    ) -> Iterator[tuple[str, str, str]]:
-        """Each pair's newest history point (its latest fact may be a later confirmation)."""
+    ) -> Iterator[tuple[str, str, int, str, str]]:
+        """Each pair's number of history points, oldest and newest (its latest fact may be
+        a later confirmation)."""
         entities = sorted({entity for entity, _ in pairs})
         for chunk in _chunks(entities):
             marks = ",".join("?" * len(chunk))
-            for entity, source, newest in db.execute(
-                "SELECT entity, source, MAX(timestamp) FROM facts_history "
-                f"WHERE entity IN ({marks}) GROUP BY entity, source",
+            for entity, source, count, oldest, newest in db.execute(
+                "SELECT entity, source, COUNT(*), MIN(timestamp), MAX(timestamp) "
+                f"FROM facts_history WHERE entity IN ({marks}) GROUP BY entity, source",
                 chunk,
             ):
                 if (entity, source) in pairs:
-                    yield entity, source, newest
+                    yield entity, source, count, oldest, newest
 
     def latest_facts(
         self, refs: Sequence[str] | None = None, sources: Sequence[str] | None = None
