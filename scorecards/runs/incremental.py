@@ -97,6 +97,10 @@ class TimeDependence:
     check_ids: frozenset[str]  # whose applies, rule or message reads `now`
     applies_read_now: frozenset[str]  # whose applies reads `now`
     scorecards_read_now: bool
+    # Where each check's result sits in an evaluation (the definitions' order), and the
+    # checks exempted per entity ref: what `valid_until` looks at, and nothing else.
+    positions: Mapping[str, int]
+    exempted: Mapping[str, tuple[str, ...]]
 
     @classmethod
     def of(cls, definitions: Definitions) -> TimeDependence:
@@ -104,10 +108,15 @@ class TimeDependence:
             return any(e is not None and e.reads_now for e in expressions)
 
         checks = definitions.checks.values()
+        exempted: dict[str, tuple[str, ...]] = {}
+        for check_id, ref in definitions.exemptions:
+            exempted[ref] = (*exempted.get(ref, ()), check_id)
         return cls(
             frozenset(c.id for c in checks if reads_now(c.applies, c.rule, c.message)),
             frozenset(c.id for c in checks if reads_now(c.applies)),
             any(reads_now(s.applies) for s in definitions.scorecards.values()),
+            {check_id: index for index, check_id in enumerate(definitions.checks)},
+            exempted,
         )
 
 
@@ -171,16 +180,22 @@ def valid_until(
     now = evaluation.evaluated_at
     if timed.scorecards_read_now:
         return now
-    until: datetime | None = None
     ref = evaluation.entity_ref
-    for result in evaluation.checks:
-        check_id = result.check_id
-        check = definitions.checks.get(check_id)
-        if check is None:
-            return now
-        # Called for every entity a run evaluates: most checks neither read `now` nor
-        # are exempted, and need no more look.
-        if check_id not in timed.check_ids and (check_id, ref) not in definitions.exemptions:
+    # Called for every entity a run evaluates: only the checks that read `now` or are
+    # exempted for this entity can bound it, so only their results are looked at.
+    results = evaluation.checks
+    if len(results) != len(timed.positions):  # results of other definitions: hold only now
+        return now
+    looked_at = [*timed.check_ids, *timed.exempted.get(ref, ())]
+    if not looked_at:
+        return None
+    until: datetime | None = None
+    for check_id in looked_at:
+        index = timed.positions.get(check_id)
+        result = results[index] if index is not None and index < len(results) else None
+        if result is None or result.check_id != check_id:
+            result = evaluation.check(check_id)  # not in the definitions' order
+        if result is None:
             continue
         if check_id in timed.applies_read_now:
             return now
