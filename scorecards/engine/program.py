@@ -182,6 +182,7 @@ class _Builder:
         self.failures = self.code.constant(SPECULATION_FAILURES)
 
     def build(self) -> tuple[Run, str]:
+        self.code.line("_O, _P = O.append, P.append")
         looped = False
         for index, check in enumerate(self.program.checks):
             looping = index in self.precise_checks or loops(check.applies) or loops(check.rule)
@@ -203,10 +204,10 @@ class _Builder:
         """Its `applies`, shared with the checks that have the same one."""
         self.code.line(f"# scorecard {scorecard.id}")
         if scorecard.id in self.precise_scorecards:
-            self.code.line("P.append(None)")
+            self.code.line("_P(None)")
             return
         if scorecard.applies is None:
-            self.code.line("P.append(True)")
+            self.code.line("_P(True)")
             return
         applies = self.applies.get(scorecard.applies.source)
         if applies is None:
@@ -220,10 +221,10 @@ class _Builder:
                 self.code.line(f"{applies} = {self.code.value(scorecard.applies.tree)}")
             with self.code.block(f"except {self.failures}:"):
                 self.code.line("pass  # the precise path words it")
-        self.code.line(f"P.append({applies} if {applies} is True or {applies} is False else None)")
+        self.code.line(f"_P({applies} if {applies} is True or {applies} is False else None)")
 
     def fall_back(self, index: int) -> str:
-        return f"O.append({self.precise}({index}, E, F, N, S, FS, ref, now, C))"
+        return f"_O({self.precise}({index}, E, F, N, S, FS, ref, now, C))"
 
     def check(self, index: int, check: Check) -> None:
         self.code.line(f"# {check.spec.id}")
@@ -249,7 +250,7 @@ class _Builder:
                 self.body(index, check)
             skip = self.code.constant(CheckResult(check.spec.id, Status.SKIP))
             with self.code.block(f"elif {applies} is False:"):
-                self.code.line(f"O.append({skip})")
+                self.code.line(f"_O({skip})")
             with self.code.block("else:"):
                 self.code.line(self.fall_back(index))
         self.on_failure(index)
@@ -281,7 +282,7 @@ class _Builder:
                         )
                 unknown = self.code.constant(self.program.unknown)
                 with self.code.block(f"if {' or '.join(unusable)}:"):
-                    self.code.line(f"O.append({unknown}({index}, FS, S, now))")
+                    self.code.line(f"_O({unknown}({index}, FS, S, now))")
                 branches.enter_context(self.code.block("else:"))
             self.rule(index, check)
 
@@ -291,7 +292,7 @@ class _Builder:
         outcome = self.code.temp("outcome")
         self.code.line(f"{outcome} = {self.code.value(check.rule.tree)}")
         with self.code.block(f"if {outcome} is True:"):
-            self.code.line(f"O.append({self.result(index, check, Status.PASS, 'None')})")
+            self.code.line(f"_O({self.result(index, check, Status.PASS, 'None')})")
         with self.code.block(f"elif {outcome} is False:"):
             message = "None"
             if check.message is not None:
@@ -306,7 +307,7 @@ class _Builder:
                     f"and '\\n' not in {value} else {short}({value} if type({value}) is str "
                     f"else str({plain}({value}))))"
                 )
-            self.code.line(f"O.append({self.result(index, check, Status.FAIL, message)})")
+            self.code.line(f"_O({self.result(index, check, Status.FAIL, message)})")
         with self.code.block("else:"):
             self.code.line(self.fall_back(index))
 
