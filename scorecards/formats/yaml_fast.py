@@ -13,7 +13,7 @@ yaml-rs reads YAML 1.2, the located loader YAML 1.1 (PyYAML's resolver), so it d
 - when the text holds what the two read differently or what our limits govern: tags,
   anchors and aliases, directives, `...`, a BOM, characters PyYAML refuses or reads as
   line breaks, a lone CR, numbers written other than plainly (`017`, `0o17`, `0x1F`,
-  `1_000`, `1e3`, `+1`, `-.5`...);
+  `1_000`, `1e3`, `-.5`...);
 - when the data holds anything not JSON-like (non-text keys, ints beyond 64 bits,
   non-finite floats), nests beyond MAX_DEPTH, or holds text that YAML 1.1 would read as
   something else (`yes`, `on`, `~`, `1:20`, `<<`, ... quoted or not: the quotes are gone).
