@@ -6,6 +6,11 @@ workflow commands. The CLI (`scorecards gate`) and the API (`POST /api/v1/gate`)
 are the edges that gather the inputs.
 """
 
+from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING, Any
+
 from scorecards.gate.decision import (
     Decision,
     GateCheck,
@@ -16,7 +21,9 @@ from scorecards.gate.decision import (
     parse_max_age,
     undecidable,
 )
-from scorecards.gate.judge import decide_gate, decide_gate_for_entity
+
+if TYPE_CHECKING:
+    from scorecards.gate.judge import decide_gate, decide_gate_for_entity
 
 __all__ = [
     "Decision",
@@ -30,3 +37,13 @@ __all__ = [
     "parse_max_age",
     "undecidable",
 ]
+
+
+def __getattr__(name: str) -> Any:
+    # PEP 562: the judge needs the definitions and CEL; a remote gate's client, which only
+    # reads a decision (scorecards.gate.decision), starts without them.
+    if name not in ("decide_gate", "decide_gate_for_entity"):
+        raise AttributeError(f"module 'scorecards.gate' has no attribute {name!r}")
+    value = getattr(importlib.import_module("scorecards.gate.judge"), name)
+    globals()[name] = value
+    return value
