@@ -6,13 +6,24 @@ and a clear `ServerError` naming the server and what went wrong when it gives up
 only when it is about the entity, scorecard and threshold asked. The token (from
 SCORECARDS_TOKEN) travels as a bearer token and never appears in a message, nor do
 credentials written into the server URL.
+
+`server_token` reads that token without loading every setting when it can: loading the
+settings imports pydantic-settings, which a remote `scorecards gate` would otherwise
+spend much of its start-up on. When nothing but SCORECARDS_TOKEN configures scorecards
+(no flag, no other SCORECARDS_* variable, no settings file), the settings are the
+defaults plus that token, none of which can be invalid, so the token is read from the
+environment as pydantic-settings reads it. Anything else loads the settings as every
+command does, so a bad setting is reported the same way (scorecards/cli/configuration.py).
 """
 
 from __future__ import annotations
 
+import os
 import time
 from collections.abc import Iterable, Mapping
+from pathlib import Path
 from typing import Any
+from urllib.request import getproxies
 
 import httpx
 
@@ -22,6 +33,10 @@ from scorecards.gate.decision import GateDecision, GatePolicy
 from scorecards.records.facts import RESULTS_SOURCE, FactSnapshot
 from scorecards.retry import Attempts, Clock, Retry, RetryPolicy, StandardRules, Stop
 
+# pydantic-settings matches variable names whatever their case (scorecards/settings.py).
+SETTINGS_PREFIX = "scorecards_"
+TOKEN_VARIABLE = "scorecards_token"
+CONFIG_VARIABLE = "scorecards_config"  # names the settings file; not a setting itself
 MAX_RETRY_AFTER = 5.0  # seconds; a CI step does not wait longer for a busy server
 # What an answer that is not a gate decision raises while being read.
 MALFORMED = (KeyError, TypeError, ValueError, AttributeError, OverflowError)
@@ -29,6 +44,38 @@ MALFORMED = (KeyError, TypeError, ValueError, AttributeError, OverflowError)
 
 class ServerError(ScorecardsError):
     """The server could not be reached, refused the request, or answered nonsense."""
+
+
+def server_token(**flags: str | None) -> str | None:
+    """SCORECARDS_TOKEN as the settings give it, with the settings loaded only when needed."""
+    alone, token = _token_alone(flags)
+    if alone:
+        return token
+    from scorecards.cli.configuration import load_cli_settings
+
+    settings = load_cli_settings(**flags)
+    return settings.token.get_secret_value() if settings.token is not None else None
+
+
+def _token_alone(flags: dict[str, str | None]) -> tuple[bool, str | None]:
+    """(True, the token) when the token is all that is configured; (False, None) otherwise."""
+    if any(value is not None for value in flags.values()):
+        return False, None
+    token = None
+    for key, value in os.environ.items():
+        name = key.lower()
+        if name == TOKEN_VARIABLE:
+            token = value  # as pydantic-settings: of two spellings, the later one
+        elif name.startswith(SETTINGS_PREFIX) and name != CONFIG_VARIABLE:
+            return False, None
+    # The file scorecards.settings.config_file() names, read when it is a regular file.
+    config = Path(os.environ.get("SCORECARDS_CONFIG", "scorecards.yaml")).expanduser()
+    try:
+        if config.is_file():
+            return False, None
+    except OSError:  # a path the system refuses: the settings say so as they always have
+        return False, None
+    return True, token
 
 
 class ScorecardsServer:
@@ -53,7 +100,10 @@ class ScorecardsServer:
         if token:
             headers["authorization"] = f"Bearer {token}"
         self._client = httpx.Client(
-            base_url=self.url, headers=headers, timeout=httpx.Timeout(timeout)
+            base_url=self.url,
+            headers=headers,
+            timeout=httpx.Timeout(timeout),
+            verify=_may_use_tls(self.url),
         )
 
     def __enter__(self) -> ScorecardsServer:
@@ -179,6 +229,15 @@ def _server_url(url: str) -> str:
             "e.g. https://scorecards.example.com or http://127.0.0.1:8321"
         )
     return url.rstrip("/")
+
+
+def _may_use_tls(url: str) -> bool:
+    """Whether a request to the server may go over TLS: a URL that is not plain http, or a
+    proxy from the environment (which may itself be https)."""
+    # httpx loads its CA certificates when a client is made, whether TLS is used or not:
+    # 0.07-0.15 s of a CI step's start-up. A plain http server reached directly (one started
+    # in the same CI job, say) never uses TLS, so its client needs no certificates.
+    return httpx.URL(url).scheme != "http" or bool(getproxies())
 
 
 def _without_credentials(url: str) -> str:

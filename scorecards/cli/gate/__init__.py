@@ -6,6 +6,10 @@ Three ways to get the results, one decision (scorecards.gate.decide_gate):
 - `--server URL`: ask the server (`POST /api/v1/gate`);
 - neither: the configured store's latest results.
 
+The first and last are judged here (scorecards/cli/gate/local.py, imported only for
+them); `--server` alone needs no definitions, CEL or store, so a CI step asking a
+server starts without them.
+
 Exit codes: 0 pass, 1 below threshold, 2 cannot decide (the report says why).
 """
 
@@ -17,28 +21,13 @@ from typing import Annotated
 
 import typer
 
-from scorecards.cli import (
-    EXIT_BAD_INPUT,
-    DefinitionsOption,
-    StoreOption,
-    app,
-    err,
-    open_configured_store,
-    store_failures,
-)
-from scorecards.cli.configuration import load_cli_settings
-from scorecards.cli.remote import ScorecardsServer
-from scorecards.definitions.compiled import Definitions
-from scorecards.engine.loading import load_definitions
+from scorecards.cli import EXIT_BAD_INPUT, DefinitionsOption, StoreOption, app, err, store_failures
+from scorecards.cli.remote import ScorecardsServer, server_token
 from scorecards.errors import CatalogError, ScorecardsError
-from scorecards.formats.timeutil import utcnow
-from scorecards.gate import (
+from scorecards.gate.decision import (
     GateDecision,
     GatePolicy,
     Threshold,
-    catalog_location,
-    decide_gate,
-    decide_gate_for_entity,
     parse_max_age,
     undecidable,
 )
@@ -49,11 +38,7 @@ from scorecards.gate.reports import (
     render_job_summary,
     render_text,
 )
-from scorecards.records.entities import Entity
-from scorecards.records.facts import FactSnapshot
-from scorecards.records.refs import entity_ref, normalize_ref
-from scorecards.settings import Settings
-from scorecards.sources.catalog.files import load_catalog_files
+from scorecards.records.refs import normalize_ref
 
 MIN_TIMEOUT = 0.1
 MAX_TIMEOUT = 300.0
@@ -183,15 +168,15 @@ def _decide(
 ) -> GateDecision:
     """The decision; whatever goes wrong on the way makes it undecidable, never a traceback."""
     try:
+        if server is not None and catalog_file is None:
+            token = server_token(definitions=definitions_folder, store_url=store)
+            with ScorecardsServer(server, token, timeout) as remote:
+                return remote.gate(policy)
+        # Imported here: the server's verdict (above) needs no definitions, CEL or store.
+        from scorecards.cli.gate.local import decide_locally
+
         with store_failures():
-            settings = load_cli_settings(definitions=definitions_folder, store_url=store)
-            token = settings.token.get_secret_value() if settings.token is not None else None
-            if catalog_file is not None:
-                return _decide_as_described(policy, settings, catalog_file, server, token, timeout)
-            if server is not None:
-                with ScorecardsServer(server, token, timeout) as remote:
-                    return remote.gate(policy)
-            return _decide_from_store(policy, settings)
+            return decide_locally(policy, definitions_folder, store, server, catalog_file, timeout)
     except ScorecardsError as exc:
         return undecidable(policy, str(exc))
     except Exception as exc:  # fail closed: a gate that crashed has not passed
@@ -201,64 +186,6 @@ def _decide(
         )
         err.print(f"error: {reason}", markup=False)
         return undecidable(policy, reason)
-
-
-def _decide_as_described(
-    policy: GatePolicy,
-    settings: Settings,
-    catalog_file: Path,
-    server: str | None,
-    token: str | None,
-    timeout: float,
-) -> GateDecision:
-    definitions = load_definitions(settings.definitions, run_tests=False)
-    entity = _entity_in(catalog_file, policy.entity_ref)
-    facts = _facts(policy.entity_ref, definitions, settings, server, token, timeout)
-    location = catalog_file.as_posix()
-    return decide_gate_for_entity(definitions, entity, facts, policy, utcnow(), location)
-
-
-def _decide_from_store(policy: GatePolicy, settings: Settings) -> GateDecision:
-    definitions = load_definitions(settings.definitions, run_tests=False)
-    stored = open_configured_store(settings)
-    try:
-        evaluation = stored.latest_evaluations([policy.entity_ref]).get(policy.entity_ref)
-        location = catalog_location(stored.get_entity(policy.entity_ref))
-        collected = stored.facts_last_collected(evaluation) if evaluation else None
-    finally:
-        stored.close()
-    return decide_gate(evaluation, definitions, policy, utcnow(), location, collected)
-
-
-def _entity_in(catalog_file: Path, ref: str) -> Entity:
-    entities = load_catalog_files(catalog_file)
-    for entity in entities:
-        if entity_ref(entity) == ref:
-            return entity
-    described = ", ".join(entity_ref(e) for e in entities) or "no entity"
-    raise CatalogError(
-        f"{catalog_file} describes {described}, not {ref} — check the entity ref "
-        "(kind:namespace/name) or the --catalog-file path"
-    )
-
-
-def _facts(
-    ref: str,
-    definitions: Definitions,
-    settings: Settings,
-    server: str | None,
-    token: str | None,
-    timeout: float,
-) -> dict[str, FactSnapshot]:
-    if server is not None:
-        sources = {s for check in definitions.checks.values() for s in check.fact_sources}
-        with ScorecardsServer(server, token, timeout) as remote:
-            return remote.latest_facts(ref, sources)
-    stored = open_configured_store(settings)
-    try:
-        return stored.input_facts([ref]).get(ref, {})
-    finally:
-        stored.close()
 
 
 def _emit(decision: GateDecision, report_format: ReportFormat, output: Path | None) -> None:
