@@ -10,7 +10,6 @@ from __future__ import annotations
 import json
 import logging
 import os
-import sqlite3
 import textwrap
 from collections.abc import Iterator
 from pathlib import Path
@@ -29,6 +28,7 @@ from tests.conftest import NOW
 from tests.sources.fake_github import DATA, Answer, FakeGitHub, secondary_rate_limit
 from tests.sources.sonar_server import SonarServer
 from tests.sources.test_github import component
+from tests.stores.file_text import sqlite_store_text
 
 GITHUB_TOKEN = "ghp_SECRET9f3Kq7Lm2Wx8Zr4Tn6Yb1Vc5"
 SONAR_TOKEN = "squ_SECRET4d8Hs2Jp7Fk1Gq9Xw3"
@@ -138,11 +138,6 @@ def write_workspace(tmp_path: Path, sonar: SonarServer) -> list[str]:
     ]
 
 
-def stored_text(database: Path) -> str:
-    with sqlite3.connect(database) as db:
-        return "\n".join(db.iterdump())
-
-
 def assert_no_secret(where: str, text: str) -> None:
     for secret in SECRETS:
         assert secret not in text, f"a secret leaked into {where}"
@@ -168,11 +163,11 @@ def test_a_run_against_failing_servers_leaks_no_secret_anywhere(
     assert len(result.stderr.splitlines()) >= 5  # errors from both sources were reported
     assert "[redacted]" in result.stderr
     database = tmp_path / "scores.db"
-    assert '"pushed_at": "[redacted]"' in stored_text(database)
+    assert '"pushed_at": "[redacted]"' in sqlite_store_text(database)
     assert "next-page link would carry a secret" in result.stderr
     assert_no_secret("the command output", result.output)
     assert_no_secret("the logs", caplog.text)
-    assert_no_secret("the store (facts and runs)", stored_text(database))
+    assert_no_secret("the store (facts and runs)", sqlite_store_text(database))
     assert_no_secret("the ETag cache", (tmp_path / "scores.http-cache.json").read_text())
 
 

@@ -11,9 +11,7 @@ from __future__ import annotations
 import json
 import logging
 import os
-import sqlite3
 import textwrap
-from contextlib import closing
 from pathlib import Path
 
 import pytest
@@ -28,6 +26,7 @@ from scorecards.records.entities import Entity, normalize_entity
 from scorecards.settings import Settings
 from scorecards.sources.collection import CollectionReport, collect_source
 from tests.conftest import NOW
+from tests.stores.file_text import sqlite_store_text
 
 KEY = "key_SECRET2b7d4f9e1a6c"
 PROJECT_TOKENS = {
@@ -371,9 +370,6 @@ def test_a_run_sends_the_projects_tokens_nowhere(tmp_path, first):
 
     assert first.requests == []
     stored = tmp_path / "scores.db"
-    text = ""
-    if stored.exists():
-        with closing(sqlite3.connect(stored)) as db:
-            text = "\n".join(db.iterdump())
+    text = sqlite_store_text(stored) if stored.exists() else ""
     for secret in SECRETS:
         assert secret not in result.output + text
