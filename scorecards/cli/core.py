@@ -154,8 +154,7 @@ def run(
             # not keeping them here is what bounds a large run's memory.
             del inputs
             finished = score_run(target, definitions, plan, advance, full=full)
-        evaluations = target.iter_latest_evaluations(refs)
-        render.run_summary(out, definitions, finished, evaluations)
+        render.run_summary(out, definitions, finished, target.latest_result_documents(refs))
         if finished.errors:
             for error in finished.errors:
                 err.print(f"error: {error}", markup=False)

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping
+from typing import Any
 
 from rich.console import Console
 from rich.padding import Padding
@@ -13,7 +14,7 @@ from scorecards.definitions.specs import SEVERITY_WEIGHTS
 from scorecards.formats.scores import NO_LEVEL, format_level, format_score, format_tally
 from scorecards.formats.terminal import Cell, Column, fitted_table
 from scorecards.records.results import CheckResult, EntityEvaluation, Status
-from scorecards.reports.summaries import summarize
+from scorecards.reports.summaries import summarize_stored
 from scorecards.stores import Run
 
 STATUS_STYLES = {
@@ -27,9 +28,10 @@ STATUS_STYLES = {
 
 
 def run_summary(
-    console: Console, definitions: Definitions, run: Run, evaluations: Iterable[EntityEvaluation]
+    console: Console, definitions: Definitions, run: Run, results: Iterable[Mapping[str, Any]]
 ) -> None:
-    summary = summarize(definitions, evaluations)
+    """The run's line, its scorecards and most failed checks, from the stored `results`."""
+    summary = summarize_stored(definitions, results)
     console.print(
         f"Run {run.id}: {run.state.value}, {run.entities_done} entities scored"
         + (f", {run.entities_failed} failed" if run.entities_failed else "")

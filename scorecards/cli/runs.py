@@ -109,7 +109,7 @@ def run_distributed(
         )
         raise typer.Exit(EXIT_FINDINGS)
     refs = [entity_ref(e) for e in inputs.entities]
-    render.run_summary(out, definitions, finished, list(store.latest_evaluations(refs).values()))
+    render.run_summary(out, definitions, finished, store.latest_result_documents(refs))
     for error in finished.errors:
         err.print(f"error: {error}", markup=False)
     return finished

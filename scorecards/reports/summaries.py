@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
+from typing import Any
 
 from scorecards.definitions.compiled import Definitions
 from scorecards.formats.scores import NO_LEVEL as NO_LEVEL  # re-exported: callers count by it
@@ -32,6 +33,45 @@ class CatalogSummary:
 def summarize(
     definitions: Definitions, evaluations: Iterable[EntityEvaluation], top: int = 5
 ) -> CatalogSummary:
+    return _summarize(
+        definitions,
+        (
+            (
+                [(r.check_id, r.status.value) for r in evaluation.checks],
+                [(c.scorecard_id, c.score, c.level) for c in evaluation.scorecards],
+            )
+            for evaluation in evaluations
+        ),
+        top,
+    )
+
+
+def summarize_stored(
+    definitions: Definitions, documents: Iterable[Mapping[str, Any]], top: int = 5
+) -> CatalogSummary:
+    """`summarize` over results in their stored form (`EntityEvaluation.to_dict`): a run's
+    summary reads every entity's results back, and making objects of them all took longer
+    than scoring a catalog of 100,000 entities."""
+    return _summarize(
+        definitions,
+        (
+            (
+                [(r["check"], r["status"]) for r in document["checks"]],
+                [(c["scorecard"], c["score"], c["level"]) for c in document["scorecards"]],
+            )
+            for document in documents
+        ),
+        top,
+    )
+
+
+Statuses = list[tuple[str, str]]  # (check id, status value)
+Scores = list[tuple[str, float | None, str | None]]  # (scorecard id, score, level)
+
+
+def _summarize(
+    definitions: Definitions, entities: Iterable[tuple[Statuses, Scores]], top: int
+) -> CatalogSummary:
     summaries = {
         s.id: ScorecardSummary(
             s.id, s.spec.name, levels={lv.name: 0 for lv in s.levels} | {NO_LEVEL: 0}
@@ -41,29 +81,32 @@ def summarize(
     totals: dict[str, list[float]] = {s: [] for s in summaries}
     failing: Counter[str] = Counter()
     statuses: Counter[str] = Counter()
-    entities = 0
-    for evaluation in evaluations:  # once: it may be a stream read from the store
-        entities += 1
-        for result in evaluation.checks:
-            statuses[result.status.value] += 1
-            if result.status in (Status.FAIL, Status.ERROR):
-                failing[result.check_id] += 1
-        for scored in evaluation.scorecards:
-            summary = summaries.get(scored.scorecard_id)
+    count = 0
+    for checks, scorecards in entities:  # once: it may be a stream read from the store
+        count += 1
+        for check_id, status in checks:
+            statuses[status] += 1
+            if status in _FAILING:
+                failing[check_id] += 1
+        for scorecard_id, score, level in scorecards:
+            summary = summaries.get(scorecard_id)
             if summary is None:
                 continue
             summary.entities += 1
-            level = scored.level or NO_LEVEL
+            level = level or NO_LEVEL
             summary.levels[level] = summary.levels.get(level, 0) + 1
-            if scored.score is not None:
+            if score is not None:
                 summary.scored += 1
-                totals[scored.scorecard_id].append(scored.score)
+                totals[scorecard_id].append(score)
     for scorecard_id, scores in totals.items():
         if scores:
             summaries[scorecard_id].average = round(sum(scores) / len(scores), 1)
     return CatalogSummary(
-        entities=entities,
+        entities=count,
         scorecards=list(summaries.values()),
         failing_checks=failing.most_common(top),
         statuses={status.value: statuses.get(status.value, 0) for status in Status},
     )
+
+
+_FAILING = frozenset({Status.FAIL.value, Status.ERROR.value})

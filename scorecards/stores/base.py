@@ -149,13 +149,18 @@ class Store(abc.ABC):
             if RESULTS_SOURCE in by_source
         }
 
-    def iter_latest_evaluations(
+    def latest_result_documents(
         self, refs: Sequence[str], chunk_size: int = 1000
-    ) -> Iterator[EntityEvaluation]:
-        """`latest_evaluations(refs)` read `chunk_size` refs at a time, for roll-ups over a
-        whole catalog: the results of 100,000 entities held at once would take gigabytes."""
+    ) -> Iterator[Mapping[str, Any]]:
+        """Each ref's latest results in their stored form (`EntityEvaluation.to_dict`), read
+        `chunk_size` refs at a time, for roll-ups over a whole catalog: the results of
+        100,000 entities held at once would take gigabytes."""
         for start in range(0, len(refs), chunk_size):
-            yield from self.latest_evaluations(refs[start : start + chunk_size]).values()
+            latest = self.latest_facts(refs[start : start + chunk_size], [RESULTS_SOURCE])
+            for by_source in latest.values():
+                fact = by_source.get(RESULTS_SOURCE)
+                if fact is not None:
+                    yield fact.values
 
     def evaluation_history(
         self, ref: str, since: datetime | None = None, until: datetime | None = None

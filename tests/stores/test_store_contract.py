@@ -537,14 +537,12 @@ def test_latest_evaluations_round_trip(store: Store) -> None:
     assert store.latest_evaluations() == {API: stored[0], LEDGER: stored[1]}
 
 
-def test_latest_evaluations_read_in_chunks_are_every_ref_scored(store: Store) -> None:
+def test_latest_result_documents_read_in_chunks_are_every_ref_scored(store: Store) -> None:
     refs = [f"component:default/service-{n}" for n in range(7)]
     stored = [evaluation(ref, 0, float(n)) for n, ref in enumerate(refs)]
     store.write_evaluations(stored[:-1])  # the last was never scored
-    read = list(store.iter_latest_evaluations(refs, chunk_size=3))
-    assert sorted(read, key=lambda e: e.entity_ref) == sorted(
-        stored[:-1], key=lambda e: e.entity_ref
-    )
+    read = list(store.latest_result_documents(refs, chunk_size=3))
+    assert sorted(read, key=lambda d: d["entity"]) == [e.to_dict() for e in stored[:-1]]
 
 
 def test_latest_evaluations_leave_out_entities_never_scored(store: Store) -> None:
