@@ -65,7 +65,7 @@ def has_links(entity: Entity, facts: Facts) -> str:
 
 def is_production_service(entity: Entity) -> bool:
     spec = entity["spec"]
-    return (
+    return bool(
         entity["kind"] == "Component"
         and spec["type"] == "service"
         and spec["lifecycle"] == "production"

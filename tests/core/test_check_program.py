@@ -137,7 +137,7 @@ def generated_definitions(seed: int, size: int = 8) -> Definitions:
         roll = rnd.random()
         applies = None if roll < 0.2 else grammar.top(2).text if roll < 0.35 else rnd.choice(GUARDS)
         ids = rnd.sample(list(checks), 4)
-        spec = ScorecardSpec.model_validate(
+        card_spec = ScorecardSpec.model_validate(
             {
                 "id": scorecard_id,
                 "name": scorecard_id,
@@ -147,7 +147,7 @@ def generated_definitions(seed: int, size: int = 8) -> Definitions:
         )
         levels = (LevelRule("Bronze", tuple(ids[:1])), LevelRule("Silver", (), 50.0))
         scorecards[scorecard_id] = Scorecard(
-            spec,
+            card_spec,
             HERE,
             compile_expression(applies) if applies else None,
             tuple((i, rnd.choice([1.0, 2.5])) for i in ids),
