@@ -225,8 +225,8 @@ def test_every_status_is_generated() -> None:
     assert seen == set(Status)
 
 
-def test_a_check_after_one_that_ran_out_of_time_is_an_error() -> None:
-    looping = "lists.range(300).all(x, lists.range(300).all(y, x + y >= 0))"
+def plain_definitions(*rules: tuple[str, str]) -> Definitions:
+    """Definitions of just these (check id, rule) checks: no applies, message or scorecard."""
     checks = {
         check_id: Check(
             CheckSpec(id=check_id, name=check_id, rule=rule),
@@ -236,9 +236,14 @@ def test_a_check_after_one_that_ran_out_of_time_is_an_error() -> None:
             None,
             frozenset(),
         )
-        for check_id, rule in (("slow", looping), ("quick", "true"))
+        for check_id, rule in rules
     }
-    definitions = Definitions(checks, {}, {}, {}, {}, "v")
+    return Definitions(checks, {}, {}, {}, {}, "v")
+
+
+def test_a_check_after_one_that_ran_out_of_time_is_an_error() -> None:
+    looping = "lists.range(300).all(x, lists.range(300).all(y, x + y >= 0))"
+    definitions = plain_definitions(("slow", looping), ("quick", "true"))
     entity = normalize_entity({"apiVersion": "v1", "kind": "Component", "metadata": {"name": "a"}})
     evaluation = evaluate_entity(definitions, entity, {}, NOW, seconds=0.005)
     assert [r.status for r in evaluation.checks] == [Status.ERROR, Status.ERROR]
@@ -247,18 +252,7 @@ def test_a_check_after_one_that_ran_out_of_time_is_an_error() -> None:
 
 def test_a_rule_too_deeply_nested_for_one_function_goes_by_the_precise_path() -> None:
     deep = "entity.metadata" + '["a"]' * 90 + " == 1"
-    checks = {
-        check_id: Check(
-            CheckSpec(id=check_id, name=check_id, rule=rule),
-            HERE,
-            None,
-            compile_expression(rule),
-            None,
-            frozenset(),
-        )
-        for check_id, rule in (("deep", deep), ("plain", "entity.kind == 'Component'"))
-    }
-    definitions = Definitions(checks, {}, {}, {}, {}, "v")
+    definitions = plain_definitions(("deep", deep), ("plain", "entity.kind == 'Component'"))
     entity = normalize_entity({"apiVersion": "v1", "kind": "Component", "metadata": {"name": "a"}})
     evaluation = evaluate_entity(definitions, entity, {}, NOW)
     assert [r.to_dict() for r in evaluation.checks] == precise_results(definitions, entity, {})
