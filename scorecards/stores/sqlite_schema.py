@@ -31,8 +31,8 @@ from scorecards.records.facts import RESULTS_SOURCE
 
 SCHEMA_VERSION = 1
 COMPRESS_FROM = 512
-# Level 1: a result document compresses to about the size level 19 gives, in a fifth of
-# the time; runs write tens of thousands of them.
+# Level 1: result documents come out within 1% of level 3's size, faster; runs write tens
+# of thousands of them.
 _LEVEL = 1
 
 SCHEMA = """
@@ -95,12 +95,15 @@ def create_schema(db: sqlite3.Connection) -> None:
 def _reencode(db: sqlite3.Connection, table: str) -> None:
     """Rewrite a table's values in today's encoding, so a fact collected again with the
     same values compares equal to the one stored before the upgrade."""
-    rows = db.execute(f"SELECT rowid, facts FROM {table} WHERE typeof(facts) = 'text'")
-    while chunk := rows.fetchmany(1000):
+    last = 0
+    while chunk := db.execute(
+        f"SELECT rowid, facts FROM {table} WHERE rowid > ? ORDER BY rowid LIMIT 1000", (last,)
+    ).fetchall():
         db.executemany(
             f"UPDATE {table} SET facts = ? WHERE rowid = ?",
-            [(encode_values(loads(text)), rowid) for rowid, text in chunk],
+            [(encode_values(loads(text)), rowid) for rowid, text in chunk if isinstance(text, str)],
         )
+        last = chunk[-1][0]
 
 
 class _Codecs(threading.local):
