@@ -44,9 +44,9 @@ def canonical(value: Any) -> bytes:
 
 
 def compact(value: Any) -> str:
-    """`json.dumps(value, separators=(",", ":"), ensure_ascii=False)`, keys in their order,
-    four times faster: how stores keep documents."""
+    """`value` as JSON without spaces, keys in their order, four times faster than
+    `json.dumps`: how stores keep documents. Always encodable as UTF-8."""
     try:
         return orjson.dumps(value).decode()
-    except orjson.JSONEncodeError:  # e.g. integers beyond 64 bits
-        return json.dumps(value, separators=(",", ":"), ensure_ascii=False)
+    except orjson.JSONEncodeError:  # integers beyond 64 bits, lone surrogates
+        return json.dumps(value, separators=(",", ":"))  # escaped to ASCII

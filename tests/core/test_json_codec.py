@@ -87,3 +87,9 @@ def test_compact_text_reads_back_as_the_same_value(value: Any) -> None:
 
 def test_compact_keeps_key_order_and_writes_text_unescaped() -> None:
     assert compact({"b": 1, "a": "café"}) == '{"b":1,"a":"café"}'
+
+
+def test_compact_text_of_a_lone_surrogate_is_storable_utf8_that_reads_back() -> None:
+    text = compact({"description": "pay\ud800ments"})
+    text.encode("utf-8")
+    assert loads(text) == {"description": "pay\ud800ments"}
