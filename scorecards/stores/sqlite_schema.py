@@ -26,6 +26,7 @@ from typing import Any
 
 import zstandard
 
+from scorecards.errors import StoreError
 from scorecards.formats.json_codec import canonical, loads
 from scorecards.records.facts import RESULTS_SOURCE
 
@@ -127,7 +128,13 @@ def encode_values(values: Mapping[str, Any]) -> str | bytes:
 
 
 def decode_values(stored: str | bytes) -> Any:
-    """What `encode_values` was given."""
-    if isinstance(stored, bytes):
-        return loads(_codecs.decompressor.decompress(stored).decode())
-    return loads(stored)
+    """What `encode_values` was given; StoreError when the stored value is damaged."""
+    try:
+        if isinstance(stored, bytes):
+            return loads(_codecs.decompressor.decompress(stored).decode())
+        return loads(stored)
+    except (zstandard.ZstdError, ValueError) as exc:  # UnicodeDecodeError is a ValueError
+        raise StoreError(
+            f"a stored value is damaged ({exc}) — restore the store from a backup, or move "
+            "it away and run `scorecards run` to start a new one"
+        ) from None

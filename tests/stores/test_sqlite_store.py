@@ -9,6 +9,9 @@ from datetime import timedelta
 from multiprocessing.synchronize import Barrier
 from pathlib import Path
 
+import pytest
+
+from scorecards.errors import StoreError
 from scorecards.formats.timeutil import format_timestamp
 from scorecards.records.facts import Fact
 from scorecards.records.results import CheckResult, EntityEvaluation, Status
@@ -135,3 +138,14 @@ def test_an_older_file_is_reencoded_and_its_unchanged_facts_add_no_history(
     with sqlite3.connect(path) as db:
         kinds = dict(db.execute("SELECT source, typeof(facts) FROM facts_history"))
     assert kinds == {"ci": "text", "scorecards": "blob"}
+
+
+def test_a_damaged_stored_value_is_a_store_error_naming_what_to_do(tmp_path: Path) -> None:
+    ref = "component:default/payments-api"
+    store = SQLiteStore(tmp_path / "store.db")
+    store.write_evaluations([fifty_check_evaluation(ref)])
+    with sqlite3.connect(tmp_path / "store.db") as db:
+        db.execute("UPDATE facts_latest SET facts = X'28b52ffd00deadbeef'")
+    with pytest.raises(StoreError, match=r"damaged.*restore the store from a backup"):
+        store.latest_evaluations([ref])
+    store.close()
