@@ -24,21 +24,25 @@ TOO_LONG = "A" * 5000  # longer than any file name the system accepts
     ids=["validate", "run --facts", "run --catalog"],
 )
 def test_a_path_too_long_is_one_line_and_exit_2(args: tuple[str, ...], tmp_path: Path) -> None:
-    done = subprocess.run(
-        [sys.executable, "-m", "scorecards", *args, "--store", f"sqlite:///{tmp_path}/s.db"]
-        if args[0] == "run"
-        else [sys.executable, "-m", "scorecards", *args],
-        cwd=REPO_ROOT,
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
+    store = ("--store", f"sqlite:///{tmp_path}/s.db") if args[0] == "run" else ()
+    done = scorecards(*args, *store)
 
     assert done.returncode == 2
     assert "Traceback" not in done.stderr
     errors = [line for line in done.stderr.splitlines() if line.startswith("error:")]
     assert len(errors) == 1 and errors[0].endswith("File name too long — check the path")
     assert len(errors[0]) < 300
+
+
+def scorecards(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "scorecards", *args],
+        cwd=REPO_ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
 
 
 @pytest.mark.parametrize("url", ["not a url", "file:///etc/passwd", "http://"])
@@ -50,14 +54,7 @@ def test_serve_refuses_a_backstage_auth_url_that_is_not_http_in_one_line(
         "SCORECARDS_API_BACKSTAGE_AUTH_URL": url,
         "SCORECARDS_CONFIG": str(tmp_path / "none.yaml"),
     }
-    done = subprocess.run(
-        [sys.executable, "-m", "scorecards", "serve", "--port", "1"],
-        cwd=REPO_ROOT,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
+    done = scorecards("serve", "--port", "1", env=env)
 
     assert done.returncode == 2
     assert "Traceback" not in done.stderr
